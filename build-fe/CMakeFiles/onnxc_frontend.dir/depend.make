@@ -1,0 +1,2 @@
+# Empty dependencies file for onnxc_frontend.
+# This may be replaced when dependencies are built.

@@ -1,0 +1,11 @@
+file(REMOVE_RECURSE
+  "CMakeFiles/onnxc.dir/cli/main.c.o"
+  "CMakeFiles/onnxc.dir/cli/main.c.o.d"
+  "onnxc"
+  "onnxc.pdb"
+)
+
+# Per-language clean rules from dependency scanning.
+foreach(lang C)
+  include(CMakeFiles/onnxc.dir/cmake_clean_${lang}.cmake OPTIONAL)
+endforeach()

@@ -1,0 +1,2 @@
+# Empty dependencies file for onnxc_onnxpb.
+# This may be replaced when dependencies are built.
