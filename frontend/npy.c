@@ -182,7 +182,7 @@ ir_status npy_read(const char *path, ir_tensor **out, ir_diag *d)
     if (s) {
         char msg[sizeof d->msg];
         snprintf(msg, sizeof msg, "%s", d->msg);
-        ir_fail(d, s, "%s: %s", ir_q(path), msg);
+        ir_fail(d, s, "%s: %.900s", ir_q(path), msg);
     }
     return s;
 }

@@ -62,10 +62,11 @@ void *ir_arena_alloc(ir_arena *a, size_t size, size_t align)
         size = 1;
     chunk *c = a->head;
     if (c) {
-        size_t off = (c->used + align - 1) & ~(align - 1);
+        uintptr_t base = (uintptr_t)c + HDR;
+        size_t off = (size_t)(((base + c->used + align - 1) & ~(uintptr_t)(align - 1)) - base);
         if (off <= c->size && size <= c->size - off) {
             c->used = off + size;
-            void *p = (char *)c + HDR + off;
+            void *p = (char *)base + off;
             memset(p, 0, size);
             return p;
         }

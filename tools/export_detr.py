@@ -310,30 +310,46 @@ class MLP(nn.Module):
         return x
 
 
-def pad_batch_with_mask(images):
-    """Pad a B x C x H x W batch to the largest image size and return (batch, mask).
+def _dim(t, d):
+    """Size of dimension d as a tensor (a traced value while exporting)."""
+    s = t.shape[d]
+    return s if isinstance(s, torch.Tensor) else torch.tensor(s)
 
-    The reference model, traced on a list of images, computes the common size as a
-    max over the images' shapes, zero-pads every image to it and marks the padding
-    True in the mask. Here all images of the batch tensor have one size, so the pads
-    are zero and the mask is all False, but the computation is expressed on the
-    shape so the exported graph keeps that (shape-only) subgraph and stays valid for
-    any batch/height/width of a dynamic export."""
+
+def pad_batch_with_mask(images, per_image=True):
+    """Pad a B x C x H x W batch to its largest image and return (batch, mask).
+
+    The reference model, traced on a batch, treats it as a list of images: it takes
+    the common size as a max over the images' shapes, zero-pads every image to it,
+    marks the padding True in a per-image mask and stacks both again. All images of
+    a tensor have one size, so the pads are zero and the mask is all False, but the
+    computation is expressed on the shape, so the exported graph carries that
+    shape-only subgraph. per_image=True follows the reference (the traced graph
+    unbinds the batch, so its batch size is fixed); per_image=False does the same
+    on the whole 4-D batch, which keeps a dynamic batch axis valid."""
     tracing = torch.jit.is_tracing()
-    sizes, pads = [], []
-    for d in (1, 2, 3):
-        s = images.shape[d]
-        s = s if isinstance(s, torch.Tensor) else torch.tensor(s)
-        biggest = torch.max(torch.stack([s]).to(torch.float32)).to(torch.int64)
-        sizes.append(s)
-        pads.append(biggest - s)
-    if not tracing:
-        pads = [int(p) for p in pads]
-    pc, ph, pw = pads
-    padded = F.pad(images, (0, pw, 0, ph, 0, pc))
-    valid = torch.zeros_like(images[:, 0], dtype=torch.int32)
-    mask = F.pad(valid, (0, pw, 0, ph), "constant", 1).to(torch.bool)
-    return padded, mask
+    if per_image:
+        imgs = [img for img in images]  # unbind: one C x H x W tensor per image
+        dims = (0, 1, 2)
+    else:
+        imgs = [images]
+        dims = (1, 2, 3)
+    common = []
+    for d in dims:
+        sizes = torch.stack([_dim(img, d) for img in imgs])
+        common.append(torch.max(sizes.to(torch.float32)).to(torch.int64))
+    padded, masks = [], []
+    for img in imgs:
+        pc, ph, pw = [c - _dim(img, d) for c, d in zip(common, dims)]
+        if not tracing:
+            pc, ph, pw = int(pc), int(ph), int(pw)
+        padded.append(F.pad(img, (0, pw, 0, ph, 0, pc)))
+        plane = img[0] if per_image else img[:, 0]
+        valid = torch.zeros_like(plane, dtype=torch.int32)
+        masks.append(F.pad(valid, (0, pw, 0, ph), "constant", 1).to(torch.bool))
+    if per_image:
+        return torch.stack(padded), torch.stack(masks)
+    return padded[0], masks[0]
 
 
 class DETR(nn.Module):
@@ -348,6 +364,7 @@ class DETR(nn.Module):
         self.input_proj = nn.Conv2d(backbone[0].num_channels, hidden, kernel_size=1)
         self.backbone = backbone
         self.aux_outputs = aux_outputs
+        self.per_image_mask = True  # False for exports with a dynamic batch axis
 
     def output_names(self):
         names = ["pred_logits", "pred_boxes"]
@@ -357,7 +374,7 @@ class DETR(nn.Module):
         return names
 
     def forward(self, inputs):
-        tensors, mask = pad_batch_with_mask(inputs)
+        tensors, mask = pad_batch_with_mask(inputs, self.per_image_mask)
         feats, pos = self.backbone(tensors, mask)
         src, mask = feats[-1]
         hs = self.transformer(self.input_proj(src), mask, self.query_embed.weight, pos[-1])[0]
@@ -365,8 +382,9 @@ class DETR(nn.Module):
         boxes = self.bbox_embed(hs).sigmoid()
         out = [logits[-1], boxes[-1]]
         if self.aux_outputs:
-            for i in range(self.transformer.decoder.num_layers - 1):
-                out += [logits[i], boxes[i]]
+            # Iterating the per-layer slices (as the reference does) traces as unbind.
+            for lg, bx in zip(logits[:-1], boxes[:-1]):
+                out += [lg, bx]
         return tuple(out)
 
 
@@ -581,6 +599,7 @@ def main(argv=None):
     else:
         init_random_weights(model, a.seed)
     model.eval()
+    model.per_image_mask = not a.dynamic
     names = model.output_names()
 
     out_path = a.output

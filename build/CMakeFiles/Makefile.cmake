@@ -56,4 +56,6 @@ set(CMAKE_DEPEND_INFO_FILES
   "CMakeFiles/onnxc_frontend.dir/DependInfo.cmake"
   "CMakeFiles/onnxc.dir/DependInfo.cmake"
   "tests/CMakeFiles/onnxc_testutil.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_conformance.dir/DependInfo.cmake"
+  "tests/CMakeFiles/test_ir.dir/DependInfo.cmake"
   )

@@ -8,7 +8,9 @@ set(CMAKE_DEPENDS_LANGUAGES
 
 # The set of dependency files which are needed:
 set(CMAKE_DEPENDS_DEPENDENCY_FILES
+  "/work/main/cli/inspect.c" "CMakeFiles/onnxc.dir/cli/inspect.c.o" "gcc" "CMakeFiles/onnxc.dir/cli/inspect.c.o.d"
   "/work/main/cli/main.c" "CMakeFiles/onnxc.dir/cli/main.c.o" "gcc" "CMakeFiles/onnxc.dir/cli/main.c.o.d"
+  "/work/main/cli/run.c" "CMakeFiles/onnxc.dir/cli/run.c.o" "gcc" "CMakeFiles/onnxc.dir/cli/run.c.o.d"
   )
 
 # Targets to which this target links.

@@ -1,0 +1,37 @@
+/* cli.h - the `onnxc` command: one file per subcommand.
+ *
+ *     onnxc inspect MODEL [--json] [--ir]
+ *     onnxc run MODEL --input NAME=FILE ... --output-dir DIR [--compare DIR]
+ *
+ * Exit status: 0 success, 1 a bad model or input or a failed comparison,
+ * 2 bad usage. Messages go to stderr as "onnxc: ..." */
+#ifndef ONNXC_CLI_H
+#define ONNXC_CLI_H
+
+#include <stdio.h>
+
+#include "frontend.h"
+#include "ir.h"
+
+enum { EXIT_OK = 0, EXIT_BAD = 1, EXIT_USAGE = 2 };
+
+int cmd_inspect(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+
+/* Prints "onnxc: <msg>" to stderr; returns EXIT_BAD (or EXIT_USAGE for
+ * IR_ERR_USAGE). */
+int cli_fail(const ir_diag *d);
+int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* Loads a model, printing the error on failure (returns NULL). */
+ir_graph *cli_load(const char *path, ir_diag *d);
+
+/* Parses "NAME:1x3x800x1066" and binds that shape to the graph input NAME
+ * (its unknown dims take the given sizes; known dims must agree). */
+ir_status cli_bind_shape(ir_graph *g, const char *spec, ir_diag *d);
+
+/* Writes s as a JSON string literal (quoted, escaped; invalid UTF-8 bytes
+ * as \u00XX of the byte). */
+void json_string(FILE *f, const char *s);
+
+#endif

@@ -1,0 +1,302 @@
+/* run.c - `onnxc run`: execute a model on tensors from files.
+ *
+ * Inputs are .npy or ONNX TensorProto .pb files, bound by name (or
+ * positionally when the model has one input). Outputs are written as
+ * DIR/NAME.npy (atomically) with a one-line summary each; --compare checks
+ * them against reference .npy files with numpy's allclose rule
+ * |a - b| <= atol + rtol * |b|; --dump writes every intermediate tensor so a
+ * disagreement can be localized node by node. */
+#include <errno.h>
+#include <getopt.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+
+#include "cli.h"
+#include "kernels.h"
+
+typedef struct {
+    const char *inputs[64];
+    int n_inputs;
+    const char *shapes[64];
+    int n_shapes;
+    const char *out_dir, *compare_dir, *dump_dir, *engine;
+    double rtol, atol;
+} run_opts;
+
+static void run_help(void)
+{
+    puts("usage: onnxc run MODEL --input NAME=FILE [...] [options]\n"
+         "\n"
+         "Executes a model. Inputs are .npy (numpy) or .pb (ONNX TensorProto) files.\n"
+         "\n"
+         "  -i, --input NAME=FILE    bind a graph input (FILE alone if the model has one input)\n"
+         "  -o, --output-dir DIR     write each output as DIR/NAME.npy (created if needed)\n"
+         "      --compare DIR        compare outputs with DIR/NAME.npy; exit 1 past tolerance\n"
+         "      --rtol X, --atol X   comparison tolerances (default 1e-3, 1e-4)\n"
+         "      --engine ref         the reference engine (scalar kernels; the only engine so far)\n"
+         "      --input-shape NAME:DIMS  check/bind an input's shape, e.g. inputs:1x3x800x1066\n"
+         "      --dump DIR           write every intermediate value as DIR/<value>.npy\n"
+         "  -h, --help               show this help\n"
+         "\n"
+         "Exit status: 0 success, 1 bad model/input or failed comparison, 2 bad usage.");
+}
+
+/* Maps a tensor name to a safe file name component. */
+static void file_name(const char *name, char *out, size_t n, int32_t uniq)
+{
+    size_t o = 0;
+    bool changed = !*name || !strcmp(name, ".") || !strcmp(name, "..");
+    for (const char *p = name; *p && o + 1 < n && o < 150; p++) {
+        char c = *p;
+        bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+                  c == '_' || c == '-' || c == '.';
+        out[o++] = ok ? c : '_';
+        changed |= !ok;
+    }
+    changed |= strlen(name) > 150;
+    out[o] = 0;
+    if (changed && uniq >= 0)
+        snprintf(out + o, n - o, "~%d", (int)uniq);
+}
+
+static ir_status load_tensor(const char *path, ir_tensor **t, ir_diag *d)
+{
+    size_t l = strlen(path);
+    if (l > 3 && !strcmp(path + l - 3, ".pb"))
+        return onnx_read_tensor_pb(path, t, NULL, d);
+    return npy_read(path, t, d);
+}
+
+static ir_status bind_inputs(const ir_graph *g, const run_opts *o, ir_tensor **in, ir_diag *d)
+{
+    for (int i = 0; i < o->n_inputs; i++) {
+        const char *spec = o->inputs[i], *eq = strchr(spec, '=');
+        int32_t slot = -1;
+        if (!eq && g->n_inputs == 1 && o->n_inputs == 1) {
+            slot = 0;
+            eq = spec - 1;
+        }
+        for (uint32_t k = 0; eq && slot < 0 && k < g->n_inputs; k++) {
+            const char *nm = g->values[g->inputs[k]].name;
+            if (strlen(nm) == (size_t)(eq - spec) && !strncmp(nm, spec, (size_t)(eq - spec)))
+                slot = (int32_t)k;
+        }
+        if (slot < 0 || in[slot])
+            return ir_fail(d, IR_ERR_USAGE, "--input '%s': %s", ir_q(spec),
+                           !eq ? "expected NAME=FILE"
+                           : slot < 0 ? "the model has no input of that name"
+                                      : "that input is given twice");
+        ir_status st = load_tensor(eq + 1, &in[slot], d);
+        if (st)
+            return st;
+    }
+    for (uint32_t k = 0; k < g->n_inputs; k++)
+        if (!in[k])
+            return ir_fail(d, IR_ERR_USAGE, "input '%s' is not given (--input %s=FILE)",
+                           ir_q(g->values[g->inputs[k]].name), ir_q(g->values[g->inputs[k]].name));
+    return IR_OK;
+}
+
+static void print_summary(const char *name, const ir_tensor *t)
+{
+    char shape[256];
+    ir_shape_format(&t->shape, shape, sizeof shape);
+    int64_t n = ir_tensor_numel(t);
+    double mn = INFINITY, mx = -INFINITY, sum = 0;
+    for (int64_t i = 0; i < n; i++) {
+        double v = ir_tensor_get_f64(t, i);
+        mn = v < mn ? v : mn;
+        mx = v > mx ? v : mx;
+        sum += v;
+    }
+    if (n)
+        printf("%-20s %s%s min %.6g max %.6g mean %.6g\n", ir_q(name), ir_dtype_name(t->dtype), shape,
+               mn, mx, sum / (double)n);
+    else
+        printf("%-20s %s%s (empty)\n", ir_q(name), ir_dtype_name(t->dtype), shape);
+}
+
+/* Compares t with DIR/NAME.npy; prints one line; returns false past tolerance. */
+static bool compare_one(const run_opts *o, const char *name, const ir_tensor *t)
+{
+    char fn[256], path[4400];
+    file_name(name, fn, sizeof fn, -1);
+    snprintf(path, sizeof path, "%s/%s.npy", o->compare_dir, fn);
+    ir_tensor *ref = NULL;
+    ir_diag d = {0};
+    if (npy_read(path, &ref, &d)) {
+        printf("compare %-20s FAIL: %s\n", ir_q(name), d.msg);
+        return false;
+    }
+    bool ok = ir_shape_equal(&ref->shape, &t->shape);
+    double max_abs = 0, max_rel = 0;
+    int64_t n = ir_tensor_numel(t), bad = 0;
+    for (int64_t i = 0; ok && i < n; i++) {
+        double a = ir_tensor_get_f64(t, i), b = ir_tensor_get_f64(ref, i);
+        if (isnan(a) && isnan(b))
+            continue;
+        double e = fabs(a - b);
+        if (isnan(e) || (isinf(a) && a != b))
+            e = INFINITY;
+        else if (isinf(a))
+            e = 0;
+        max_abs = e > max_abs ? e : max_abs;
+        if (b != 0 && e / fabs(b) > max_rel)
+            max_rel = e / fabs(b);
+        bad += !(e <= o->atol + o->rtol * fabs(b));
+    }
+    if (!ir_shape_equal(&ref->shape, &t->shape)) {
+        char a[256], b[256];
+        ir_shape_format(&t->shape, a, sizeof a);
+        ir_shape_format(&ref->shape, b, sizeof b);
+        printf("compare %-20s FAIL: shape %s, reference %s\n", ir_q(name), a, b);
+    } else {
+        printf("compare %-20s max abs %.3g, max rel %.3g, %lld of %lld beyond rtol %g atol %g: %s\n",
+               ir_q(name), max_abs, max_rel, (long long)bad, (long long)n, o->rtol, o->atol,
+               bad ? "FAIL" : "ok");
+    }
+    ir_tensor_release(ref);
+    return ok && !bad;
+}
+
+static void dump_value(void *ctx, const ir_graph *g, int32_t v, const ir_tensor *t)
+{
+    char fn[256], path[4400];
+    ir_diag d;
+    file_name(g->values[v].name, fn, sizeof fn, v);
+    snprintf(path, sizeof path, "%s/%s.npy", (const char *)ctx, fn);
+    if (npy_write(path, t, &d))
+        fprintf(stderr, "onnxc: --dump: %s\n", d.msg);
+}
+
+static bool make_dir(const char *dir, ir_diag *d)
+{
+    char buf[4096];
+    snprintf(buf, sizeof buf, "%s", dir);
+    for (char *p = buf + 1;; p++) {
+        char c = *p;
+        if (c == '/' || !c) {
+            *p = 0;
+            if (mkdir(buf, 0777) && errno != EEXIST) {
+                ir_fail(d, IR_ERR_IO, "cannot create directory %s: %s", ir_q(buf), strerror(errno));
+                return false;
+            }
+            *p = c;
+        }
+        if (!c)
+            return true;
+    }
+}
+
+static int parse_run_opts(int argc, char **argv, run_opts *o)
+{
+    static const struct option opts[] = {
+        {"input", required_argument, 0, 'i'},   {"output-dir", required_argument, 0, 'o'},
+        {"compare", required_argument, 0, 'c'}, {"rtol", required_argument, 0, 'r'},
+        {"atol", required_argument, 0, 'a'},    {"engine", required_argument, 0, 'e'},
+        {"input-shape", required_argument, 0, 's'}, {"dump", required_argument, 0, 'D'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    int c;
+    char *end;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "+hi:o:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'i':
+            if (o->n_inputs == 64)
+                return cli_usage_error("run", "too many --input options");
+            o->inputs[o->n_inputs++] = optarg;
+            break;
+        case 's':
+            if (o->n_shapes == 64)
+                return cli_usage_error("run", "too many --input-shape options");
+            o->shapes[o->n_shapes++] = optarg;
+            break;
+        case 'o': o->out_dir = optarg; break;
+        case 'c': o->compare_dir = optarg; break;
+        case 'D': o->dump_dir = optarg; break;
+        case 'e': o->engine = optarg; break;
+        case 'r':
+        case 'a': {
+            double v = strtod(optarg, &end);
+            if (*end || !(v >= 0))
+                return cli_usage_error("run", "--%s expects a non-negative number", c == 'r' ? "rtol" : "atol");
+            *(c == 'r' ? &o->rtol : &o->atol) = v;
+            break;
+        }
+        case 'h': run_help(); return -1;
+        default: return cli_usage_error("run", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("run", optind >= argc ? "missing MODEL" : "expected one MODEL");
+    if (strcmp(o->engine, "ref"))
+        return cli_usage_error("run", "unknown engine '%s' (available: ref)", ir_q(o->engine));
+    return 0;
+}
+
+static int write_outputs(const ir_graph *g, const run_opts *o, ir_tensor **out)
+{
+    int rc = EXIT_OK;
+    ir_diag d = {0};
+    if (o->out_dir && !make_dir(o->out_dir, &d))
+        return cli_fail(&d);
+    for (uint32_t k = 0; k < g->n_outputs; k++) {
+        const char *name = g->values[g->outputs[k]].name;
+        print_summary(name, out[k]);
+        if (o->out_dir) {
+            char fn[256], path[4400];
+            file_name(name, fn, sizeof fn, -1);
+            snprintf(path, sizeof path, "%s/%s.npy", o->out_dir, fn);
+            if (npy_write(path, out[k], &d))
+                rc = cli_fail(&d);
+        }
+    }
+    for (uint32_t k = 0; o->compare_dir && k < g->n_outputs; k++)
+        if (!compare_one(o, g->values[g->outputs[k]].name, out[k]))
+            rc = EXIT_BAD;
+    return rc;
+}
+
+int cmd_run(int argc, char **argv)
+{
+    run_opts o = {.engine = "ref", .rtol = 1e-3, .atol = 1e-4};
+    int rc = parse_run_opts(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    ir_diag d = {0};
+    ir_graph *g = cli_load(argv[optind], &d);
+    if (!g)
+        return cli_fail(&d);
+    ir_tensor **in = calloc(g->n_inputs + 1, sizeof *in), **out = calloc(g->n_outputs + 1, sizeof *out);
+    ir_status st = in && out ? IR_OK : ir_fail(&d, IR_ERR_NOMEM, "out of memory");
+    for (int i = 0; !st && i < o.n_shapes; i++)
+        st = cli_bind_shape(g, o.shapes[i], &d);
+    if (!st)
+        st = bind_inputs(g, &o, in, &d);
+    if (!st && o.dump_dir && !make_dir(o.dump_dir, &d))
+        st = IR_ERR_IO;
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (!st)
+        st = ir_ref_run(g, in, out, o.dump_dir ? dump_value : NULL, (void *)o.dump_dir, &d);
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    if (!st) {
+        fprintf(stderr, "onnxc: ran %u nodes with the %s engine in %.3f s\n", g->n_nodes, o.engine,
+                (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
+        rc = write_outputs(g, &o, out);
+    } else {
+        rc = cli_fail(&d);
+    }
+    for (uint32_t k = 0; in && k < g->n_inputs; k++)
+        ir_tensor_release(in[k]);
+    for (uint32_t k = 0; out && k < g->n_outputs; k++)
+        ir_tensor_release(out[k]);
+    free(in);
+    free(out);
+    ir_graph_free(g);
+    return rc;
+}

@@ -1,0 +1,27 @@
+#!/bin/sh
+# The whole test suite, set-up included: installs the Debian packages onnxc
+# needs (idempotent), builds onnxc twice (optimized, and with ASan+UBSan), and
+# runs ctest in both. Models exported at test time are cached in each build
+# folder, so a second run is much faster.
+#   scripts/test.sh              everything
+#   SKIP_SANITIZE=1 scripts/test.sh   only the optimized build
+set -eu
+cd "$(dirname "$0")/.."
+ROOT=$(pwd)
+JOBS=$(nproc 2>/dev/null || echo 2)
+
+sh scripts/install-deps.sh
+
+build_and_test() {
+    dir=$1; shift
+    cmake -S "$ROOT" -B "$dir" "$@" >/dev/null
+    cmake --build "$dir" -j "$JOBS"
+    ctest --test-dir "$dir" --output-on-failure -j "$JOBS"
+}
+
+start=$(date +%s)
+build_and_test build -DCMAKE_BUILD_TYPE=RelWithDebInfo
+if [ "${SKIP_SANITIZE:-0}" != 1 ]; then
+    build_and_test build-asan -DCMAKE_BUILD_TYPE=Debug -DONNXC_SANITIZE=ON -DONNXC_FULL_DETR=OFF
+fi
+echo "all tests passed in $(( $(date +%s) - start )) s"

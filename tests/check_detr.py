@@ -1,0 +1,70 @@
+#!/usr/bin/python3
+"""DETR end-to-end checks driven from ctest.
+
+  check_detr.py inspect ONNXC MODELDIR   `onnxc inspect --json` equals the onnx
+                                         package's counts for every model
+  check_detr.py run ONNXC MODEL [ENGINE] the model's outputs equal PyTorch's
+                                         (rtol 1e-3, atol 1e-4) via `onnxc run`
+Exit status 0 only if every check holds; each difference is printed."""
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+KEYS = ["ir_version", "opsets", "node_count", "op_histogram", "initializer_count",
+        "parameter_count", "parameter_bytes", "inputs", "outputs"]
+
+
+def check_inspect(onnxc, model_dir):
+    models = sorted(f for f in os.listdir(model_dir) if f.endswith(".onnx"))
+    bad = 0
+    for m in models:
+        path = os.path.join(model_dir, m)
+        want = json.load(open(path[:-5] + ".stats.json"))
+        t = time.time()
+        r = subprocess.run([onnxc, "inspect", "--json", path], capture_output=True, text=True)
+        dt = time.time() - t
+        if r.returncode != 0:
+            print(f"FAIL {m}: exit {r.returncode}: {r.stderr.strip()}")
+            bad += 1
+            continue
+        got = json.loads(r.stdout)
+        diffs = [k for k in KEYS if got.get(k) != want.get(k)]
+        for k in diffs:
+            print(f"FAIL {m}: {k}: onnxc {json.dumps(got.get(k))[:400]} != onnx {json.dumps(want.get(k))[:400]}")
+        bad += bool(diffs)
+        if not diffs:
+            print(f"ok   {m}: {got['node_count']} nodes, {got['initializer_count']} initializers, "
+                  f"{got['parameter_count']} parameters, inspect {dt:.2f} s")
+    if not models:
+        print("no models found in", model_dir)
+        return 1
+    return 1 if bad else 0
+
+
+def check_run(onnxc, model, engine="ref"):
+    stem = model[:-5]
+    ref = stem + ".ref"
+    with tempfile.TemporaryDirectory() as out:
+        cmd = [onnxc, "run", model, "--engine", engine, "--input", "inputs=" + os.path.join(ref, "inputs.npy"),
+               "--output-dir", out, "--compare", ref, "--rtol", "1e-3", "--atol", "1e-4"]
+        t = time.time()
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        print(r.stdout + r.stderr)
+        print(f"{os.path.basename(model)}: exit {r.returncode} in {time.time() - t:.1f} s")
+        return r.returncode
+
+
+def main():
+    mode = sys.argv[1]
+    if mode == "inspect":
+        sys.exit(check_inspect(sys.argv[2], sys.argv[3]))
+    if mode == "run":
+        sys.exit(check_run(sys.argv[2], sys.argv[3], *sys.argv[4:5]))
+    sys.exit("usage: check_detr.py inspect|run ...")
+
+
+if __name__ == "__main__":
+    main()

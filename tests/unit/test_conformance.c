@@ -1,0 +1,198 @@
+/* test_conformance.c - ONNX's own backend node tests (libonnx-testdata)
+ * through the reference engine.
+ *
+ * Every test_<name>/model.onnx is loaded; a model the loader refuses as
+ * unsupported is a skip, grouped by reason (the ops onnxc lacks); everything
+ * else must run and match every output_N.pb within rtol 1e-3, atol 1e-5. A
+ * failure of a supported op is a bug, so the suite fails on any. Filter with
+ * CONF_FILTER=substring (test directory names); CONF_VERBOSE=1 prints every
+ * result. */
+#include <dirent.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "frontend.h"
+#include "kernels.h"
+#include "testutil.h"
+
+#define MAX_TESTS 4096
+#define RTOL 1e-3
+#define ATOL 1e-5
+
+typedef struct {
+    char reason[160];
+    int count;
+    char first[64];
+} skip_group;
+
+static skip_group skips[512];
+static int n_skip_groups;
+
+static void add_skip(const char *test, const char *msg)
+{
+    char reason[160];
+    snprintf(reason, sizeof reason, "%s", msg);
+    /* group unsupported-op messages by their op list, not the node names */
+    char *first = strstr(reason, " (");
+    if (strstr(reason, "unsupported op") && first)
+        *first = 0;
+    for (int i = 0; i < n_skip_groups; i++)
+        if (!strcmp(skips[i].reason, reason)) {
+            skips[i].count++;
+            return;
+        }
+    if (n_skip_groups < 512) {
+        skip_group *s = &skips[n_skip_groups++];
+        snprintf(s->reason, sizeof s->reason, "%s", reason);
+        snprintf(s->first, sizeof s->first, "%s", test);
+        s->count = 1;
+    }
+}
+
+static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+static int list_dir(const char *dir, const char *prefix, char **names, int max)
+{
+    DIR *dp = opendir(dir);
+    int n = 0;
+    if (!dp)
+        return 0;
+    for (struct dirent *e; (e = readdir(dp)) && n < max;)
+        if (!strncmp(e->d_name, prefix, strlen(prefix)))
+            names[n++] = strdup(e->d_name);
+    closedir(dp);
+    qsort(names, (size_t)n, sizeof *names, cmp_str);
+    return n;
+}
+
+/* Compares got with want; fills why on mismatch. */
+static bool tensors_close(const ir_tensor *got, const ir_tensor *want, char *why, size_t n)
+{
+    if (got->dtype != want->dtype) {
+        snprintf(why, n, "dtype %s, expected %s", ir_dtype_name(got->dtype), ir_dtype_name(want->dtype));
+        return false;
+    }
+    if (!ir_shape_equal(&got->shape, &want->shape)) {
+        char a[128], b[128];
+        ir_shape_format(&got->shape, a, sizeof a);
+        ir_shape_format(&want->shape, b, sizeof b);
+        snprintf(why, n, "shape %s, expected %s", a, b);
+        return false;
+    }
+    int64_t cnt = ir_tensor_numel(got);
+    for (int64_t i = 0; i < cnt; i++) {
+        double a = ir_tensor_get_f64(got, i), b = ir_tensor_get_f64(want, i);
+        if ((isnan(a) && isnan(b)) || a == b)
+            continue;
+        if (!(fabs(a - b) <= ATOL + RTOL * fabs(b))) {
+            snprintf(why, n, "element %lld is %.9g, expected %.9g", (long long)i, a, b);
+            return false;
+        }
+    }
+    return true;
+}
+
+/* Runs one test_data_set directory; returns true on pass. */
+static bool run_set(const ir_graph *g, const char *dir, char *why, size_t wn)
+{
+    ir_tensor *in[64] = {0}, *want[64] = {0}, *got[64] = {0};
+    bool ok = g->n_inputs <= 64 && g->n_outputs <= 64;
+    ir_diag d = {0};
+    if (!ok)
+        snprintf(why, wn, "too many inputs/outputs");
+    for (uint32_t i = 0; ok && i < g->n_inputs; i++)
+        if (onnx_read_tensor_pb(tu_path("%s/input_%u.pb", dir, i), &in[i], NULL, &d)) {
+            snprintf(why, wn, "input %u: %s", i, d.msg);
+            ok = false;
+        }
+    for (uint32_t i = 0; ok && i < g->n_outputs; i++)
+        if (onnx_read_tensor_pb(tu_path("%s/output_%u.pb", dir, i), &want[i], NULL, &d)) {
+            snprintf(why, wn, "output %u: %s", i, d.msg);
+            ok = false;
+        }
+    if (ok && ir_ref_run(g, in, got, NULL, NULL, &d)) {
+        snprintf(why, wn, "run: %s", d.msg);
+        ok = false;
+    }
+    for (uint32_t i = 0; ok && i < g->n_outputs; i++) {
+        char w[200];
+        if (!tensors_close(got[i], want[i], w, sizeof w)) {
+            snprintf(why, wn, "output %u '%s': %s", i, g->values[g->outputs[i]].name, w);
+            ok = false;
+        }
+    }
+    for (int i = 0; i < 64; i++) {
+        ir_tensor_release(in[i]);
+        ir_tensor_release(want[i]);
+        ir_tensor_release(got[i]);
+    }
+    return ok;
+}
+
+/* Returns 1 pass, 0 fail, -1 skip. */
+static int run_test(const char *root, const char *name, char *why, size_t wn)
+{
+    ir_graph *g = NULL;
+    ir_diag d = {0};
+    ir_status st = onnx_load_file(tu_path("%s/%s/model.onnx", root, name), NULL, &g, &d);
+    if (st == IR_ERR_UNSUPPORTED) {
+        add_skip(name, d.msg);
+        return -1;
+    }
+    if (st) {
+        snprintf(why, wn, "load: %s", d.msg);
+        return 0;
+    }
+    char *sets[64];
+    int ns = list_dir(tu_path("%s/%s", root, name), "test_data_set_", sets, 64);
+    bool ok = ns > 0;
+    if (!ns)
+        snprintf(why, wn, "no test_data_set");
+    for (int i = 0; i < ns; i++) {
+        if (ok)
+            ok = run_set(g, tu_path("%s/%s/%s", root, name, sets[i]), why, wn);
+        free(sets[i]);
+    }
+    ir_graph_free(g);
+    return ok;
+}
+
+static void test_node_conformance(void)
+{
+    const char *root = ONNXC_TESTDATA_DIR "/node";
+    const char *filter = getenv("CONF_FILTER");
+    bool verbose = getenv("CONF_VERBOSE") != NULL;
+    static char *tests[MAX_TESTS];
+    int n = list_dir(root, "test_", tests, MAX_TESTS), pass = 0, fail = 0, skip = 0;
+    CU_ASSERT(n > 0);
+    for (int i = 0; i < n; i++) {
+        if (filter && !strstr(tests[i], filter)) {
+            free(tests[i]);
+            continue;
+        }
+        char why[1400] = "";
+        int r = run_test(root, tests[i], why, sizeof why);
+        if (r > 0)
+            pass++;
+        else if (r < 0)
+            skip++;
+        else
+            fail++;
+        if (r == 0 || (verbose && r > 0))
+            printf("%s %s%s%s\n", r > 0 ? "PASS" : "FAIL", tests[i], r ? "" : ": ", why);
+        free(tests[i]);
+    }
+    printf("\nskipped, by reason:\n");
+    for (int i = 0; i < n_skip_groups; i++)
+        printf("  %4d  %s  (e.g. %s)\n", skips[i].count, skips[i].reason, skips[i].first);
+    printf("\nONNX node conformance (reference engine): %d passed, %d failed, %d skipped\n", pass,
+           fail, skip);
+    CU_ASSERT_EQUAL(fail, 0);
+}
+
+int main(void)
+{
+    static const tu_case cases[] = {{"node_conformance", test_node_conformance}, {NULL, NULL}};
+    return tu_run("conformance", cases);
+}
