@@ -54,10 +54,10 @@ static chunk *chunk_new(ir_arena *a, size_t payload)
 
 void *ir_arena_alloc(ir_arena *a, size_t size, size_t align)
 {
+    if (align == 0 || align > 4096 || (align & (align - 1)))
+        return NULL;
     if (align < 8)
         align = 8;
-    if (align > 4096 || (align & (align - 1)))
-        return NULL;
     if (size == 0)
         size = 1;
     chunk *c = a->head;

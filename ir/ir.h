@@ -226,6 +226,7 @@ typedef struct {
     uint32_t n_outputs;
     ir_attr *attrs;
     uint32_t n_attrs;
+    bool dead; /* removed by a pass; ir_graph_compact drops it */
 } ir_node;
 
 typedef struct {
@@ -298,6 +299,20 @@ ir_attr *ir_node_add_attr(ir_graph *g, ir_node *n, const char *name,
                           ir_attr_type type);
 /* Opset version of a node's domain in graph g (0 if not imported). */
 int64_t ir_node_opset(const ir_graph *g, const ir_node *n);
+
+/* ---- rewriting (rewrite.c) --------------------------------------------- */
+
+/* Redirects every node input and graph output reading `from` to read `to`. */
+void ir_graph_replace_uses(ir_graph *g, int32_t from, int32_t to);
+/* uses[v] = number of node inputs reading v, plus 1 per graph output slot.
+ * Returns a malloc'd array (NULL on OOM). */
+uint32_t *ir_graph_use_counts(const ir_graph *g);
+/* Drops dead nodes and values nothing refers to (keeping graph inputs and
+ * outputs), renumbering the rest in order. Returns false on OOM (the graph
+ * is unchanged then). */
+bool ir_graph_compact(ir_graph *g);
+/* Consumers of value v: fills up to max node indices, returns the count. */
+uint32_t ir_value_consumers(const ir_graph *g, int32_t v, int32_t *nodes, uint32_t max);
 
 /* ---- checks (verify.c) ------------------------------------------------ */
 

@@ -1,5 +1,6 @@
 /* test_ir.c - the IR core: arena, op table, shapes, graph building,
  * topological sorting, the verifier, the supported-op check and the printer. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "ir.h"
