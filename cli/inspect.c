@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include "cli.h"
+#include "kernels.h"
+#include "passes.h"
 
 static void inspect_help(void)
 {
@@ -19,12 +21,25 @@ static void inspect_help(void)
          "dtype and shape (symbolic dims by name), node count, op histogram (most frequent\n"
          "first), initializer count, parameter count and bytes.\n"
          "\n"
-         "  --json                 print the same as one JSON object\n"
-         "  --ir                   print the whole graph in onnxc's text IR\n"
+         "  --json                   print the same as one JSON object\n"
+         "  --ir                     print the whole graph in onnxc's text IR\n"
          "  --input-shape NAME:DIMS  bind an input's dims, e.g. inputs:1x3x800x1066\n"
-         "                         (repeatable; unknown dims take these sizes)\n"
-         "  -h, --help             show this help\n"
+         "                           (repeatable; unknown dims take these sizes)\n"
+         "  -O, --optimize           run the optimizer first; report what it fused and what\n"
+         "                           it declined, and why (with --json: key \"fusions\")\n"
+         "      --outputs A,B        keep only these outputs (prunes what feeds only others)\n"
+         "      --no-fuse            optimize without the fusion passes\n"
+         "      --print-after=PASS   print the text IR after PASS (or 'all'), with a summary\n"
+         "                           line per pass: nodes before -> after\n"
+         "      --memory             print the memory plan: value, bytes, offset, first and\n"
+         "                           last use, arena size, sum of intermediates, lower bound\n"
+         "      --format=FMT         text (default), json, ir, onnx or dot; onnx and dot\n"
+         "                           write the (optimized) graph to -o FILE\n"
+         "  -o, --output FILE        where --format=onnx|dot writes\n"
+         "  -h, --help               show this help\n"
          "\n"
+         "Passes, in order: infer_shapes prune_outputs fold_constants simplify cse\n"
+         "eliminate_dead fold_batchnorm fuse_layernorm fuse_attention fuse_conv fuse_linear.\n"
          "Exit status: 0 success, 1 bad model, 2 bad usage.");
 }
 
@@ -88,7 +103,7 @@ static void print_json(FILE *f, ir_graph *g)
         json_string(f, h[i].op_type);
         fprintf(f, ": %u", h[i].count);
     }
-    fprintf(f, "}, \"initializer_count\": %llu, \"parameter_count\": %llu, \"parameter_bytes\": %llu}\n",
+    fprintf(f, "}, \"initializer_count\": %llu, \"parameter_count\": %llu, \"parameter_bytes\": %llu",
             (unsigned long long)count, (unsigned long long)elems, (unsigned long long)bytes);
 }
 
@@ -127,49 +142,243 @@ static void print_text(FILE *f, ir_graph *g)
         fprintf(f, "  %-20s %6u\n", h[i].op_type, h[i].count);
 }
 
-int cmd_inspect(int argc, char **argv)
-{
-    static const struct option opts[] = {{"json", no_argument, 0, 'j'},
-                                         {"ir", no_argument, 0, 'i'},
-                                         {"input-shape", required_argument, 0, 's'},
-                                         {"help", no_argument, 0, 'h'},
-                                         {0, 0, 0, 0}};
-    bool json = false, ir = false;
+typedef enum { FMT_TEXT, FMT_JSON, FMT_IR, FMT_ONNX, FMT_DOT } out_format;
+
+typedef struct {
+    out_format format;
+    bool optimize, memory, fuse;
+    const char *print_after, *out_file, *outputs;
     const char *shapes[64];
-    int n_shapes = 0, c;
+    int n_shapes;
+} inspect_opts;
+
+
+static void json_report(FILE *f, const pass_report *r)
+{
+    fputs(", \"fusions\": {", f);
+    for (int k = 0; k < FUSE_KIND_COUNT; k++) {
+        fprintf(f, "%s\"%s\": {\"matched\": %u, \"declined\": [", k ? ", " : "", fuse_kind_name((fuse_kind)k),
+                r->matched[k]);
+        bool first = true;
+        for (uint32_t i = 0; i < r->n_declined; i++) {
+            if (r->declined[i].kind != (fuse_kind)k)
+                continue;
+            fputs(first ? "{\"node\": " : ", {\"node\": ", f);
+            json_string(f, r->declined[i].node);
+            fputs(", \"reason\": ", f);
+            json_string(f, r->declined[i].reason);
+            fputc('}', f);
+            first = false;
+        }
+        fputs("]}", f);
+    }
+    fputs("}, \"passes\": [", f);
+    for (uint32_t i = 0; i < r->n_steps; i++)
+        fprintf(f, "%s{\"pass\": \"%s\", \"nodes_before\": %u, \"nodes_after\": %u, \"ms\": %.2f}", i ? ", " : "",
+                r->steps[i].pass, r->steps[i].nodes_before, r->steps[i].nodes_after, r->steps[i].ms);
+    fputc(']', f);
+}
+
+static void json_memory(FILE *f, const ir_graph *g, const mem_plan *p)
+{
+    fprintf(f, ", \"memory\": {\"arena_bytes\": %llu, \"total_bytes\": %llu, \"lower_bound\": %llu, \"values\": [",
+            (unsigned long long)p->arena_bytes, (unsigned long long)p->total_bytes,
+            (unsigned long long)p->lower_bound);
+    for (uint32_t i = 0; i < p->n_slots; i++) {
+        const mem_slot *s = &p->slots[i];
+        fputs(i ? ", {\"value\": " : "{\"value\": ", f);
+        json_string(f, g->values[s->value].name);
+        fprintf(f, ", \"bytes\": %llu, \"offset\": %llu, \"first\": %d, \"last\": %d", (unsigned long long)s->bytes,
+                (unsigned long long)s->offset, s->first, s->last);
+        if (s->inplace_of >= 0) {
+            fputs(", \"inplace_of\": ", f);
+            json_string(f, g->values[s->inplace_of].name);
+        }
+        fputc('}', f);
+    }
+    fputs("]}", f);
+}
+
+static void text_report(FILE *f, const pass_report *r)
+{
+    fputs("passes:\n", f);
+    for (uint32_t i = 0; i < r->n_steps; i++)
+        fprintf(f, "  %-16s %5u -> %5u nodes  %8.1f ms\n", r->steps[i].pass, r->steps[i].nodes_before,
+                r->steps[i].nodes_after, r->steps[i].ms);
+    fputs("fusions:\n", f);
+    for (int k = 0; k < FUSE_KIND_COUNT; k++) {
+        uint32_t nd = 0;
+        for (uint32_t i = 0; i < r->n_declined; i++)
+            nd += r->declined[i].kind == (fuse_kind)k;
+        fprintf(f, "  %-14s %4u fused, %u declined\n", fuse_kind_name((fuse_kind)k), r->matched[k], nd);
+        for (uint32_t i = 0; i < r->n_declined; i++)
+            if (r->declined[i].kind == (fuse_kind)k)
+                fprintf(f, "      declined at %s: %s\n", r->declined[i].node, r->declined[i].reason);
+    }
+}
+
+static void text_memory(FILE *f, const ir_graph *g, const mem_plan *p)
+{
+    fprintf(f, "memory plan (%u intermediates):\n  %-48s %12s %12s %6s %6s\n", p->n_slots, "value", "bytes", "offset",
+            "first", "last");
+    for (uint32_t i = 0; i < p->n_slots; i++) {
+        const mem_slot *s = &p->slots[i];
+        fprintf(f, "  %-48.48s %12llu %12llu %6d %6d%s\n", ir_q(g->values[s->value].name),
+                (unsigned long long)s->bytes, (unsigned long long)s->offset, s->first, s->last,
+                s->inplace_of >= 0 ? "  (in place)" : "");
+    }
+    fprintf(f, "arena:        %llu bytes (%.1f MB)\n", (unsigned long long)p->arena_bytes, (double)p->arena_bytes / 1e6);
+    fprintf(f, "sum of intermediates: %llu bytes (%.1f MB)\n", (unsigned long long)p->total_bytes,
+            (double)p->total_bytes / 1e6);
+    fprintf(f, "lower bound:  %llu bytes (%.1f MB); arena / lower bound = %.3f\n", (unsigned long long)p->lower_bound,
+            (double)p->lower_bound / 1e6, p->lower_bound ? (double)p->arena_bytes / (double)p->lower_bound : 1.0);
+}
+
+void dot_write(const ir_graph *g, FILE *f);
+
+static ir_status write_file(const ir_graph *g, const inspect_opts *o, ir_diag *d)
+{
+    if (o->format == FMT_ONNX)
+        return onnx_save_file(g, o->out_file, d);
+    FILE *f = fopen(o->out_file, "w");
+    if (!f)
+        return ir_fail(d, IR_ERR_IO, "%s: cannot write", ir_q(o->out_file));
+    dot_write(g, f);
+    return fclose(f) ? ir_fail(d, IR_ERR_IO, "%s: cannot write", ir_q(o->out_file)) : IR_OK;
+}
+
+static ir_status report(ir_graph *g, const inspect_opts *o, const pass_report *r, const mem_plan *p, ir_diag *d)
+{
+    switch (o->format) {
+    case FMT_IR: ir_print(g, stdout, IR_PRINT_CONST_DATA); break;
+    case FMT_JSON:
+        print_json(stdout, g);
+        if (o->optimize)
+            json_report(stdout, r);
+        if (p)
+            json_memory(stdout, g, p);
+        fputs("}\n", stdout);
+        break;
+    case FMT_TEXT:
+        print_text(stdout, g);
+        if (o->optimize)
+            text_report(stdout, r);
+        if (p)
+            text_memory(stdout, g, p);
+        break;
+    default: return write_file(g, o, d);
+    }
+    return IR_OK;
+}
+
+static int parse_format(const char *s, out_format *f)
+{
+    static const char *names[] = {"text", "json", "ir", "onnx", "dot"};
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(s, names[i])) {
+            *f = (out_format)i;
+            return 0;
+        }
+    return cli_usage_error("inspect", "unknown --format '%s' (text, json, ir, onnx, dot)", ir_q(s));
+}
+
+static int parse_inspect_opts(int argc, char **argv, inspect_opts *o)
+{
+    static const struct option opts[] = {
+        {"json", no_argument, 0, 'j'},          {"ir", no_argument, 0, 'i'},
+        {"input-shape", required_argument, 0, 's'}, {"optimize", no_argument, 0, 'O'},
+        {"outputs", required_argument, 0, 'u'}, {"no-fuse", no_argument, 0, 'n'},
+        {"print-after", required_argument, 0, 'p'}, {"memory", no_argument, 0, 'm'},
+        {"format", required_argument, 0, 'f'},  {"output", required_argument, 0, 'o'},
+        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+    int c;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hOo:", opts, NULL)) != -1) {
         switch (c) {
-        case 'j': json = true; break;
-        case 'i': ir = true; break;
-        case 's':
-            if (n_shapes == 64)
-                return cli_usage_error("inspect", "too many --input-shape options");
-            shapes[n_shapes++] = optarg;
+        case 'j': o->format = FMT_JSON; break;
+        case 'i': o->format = FMT_IR; break;
+        case 'O': o->optimize = true; break;
+        case 'n': o->fuse = false; break;
+        case 'm': o->memory = true; break;
+        case 'u': o->outputs = optarg; break;
+        case 'p': o->print_after = optarg; break;
+        case 'o': o->out_file = optarg; break;
+        case 'f':
+            if (parse_format(optarg, &o->format))
+                return EXIT_USAGE;
             break;
-        case 'h': inspect_help(); return EXIT_OK;
-        default:
-            return cli_usage_error("inspect", "unknown or incomplete option '%s'", argv[optind - 1]);
+        case 's':
+            if (o->n_shapes == 64)
+                return cli_usage_error("inspect", "too many --input-shape options");
+            o->shapes[o->n_shapes++] = optarg;
+            break;
+        case 'h': inspect_help(); return -1;
+        default: return cli_usage_error("inspect", "unknown or incomplete option '%s'", argv[optind - 1]);
         }
     }
     if (optind != argc - 1)
         return cli_usage_error("inspect", optind >= argc ? "missing MODEL" : "expected one MODEL");
+    if ((o->format == FMT_ONNX || o->format == FMT_DOT) && !o->out_file)
+        return cli_usage_error("inspect", "--format=%s needs -o FILE", o->format == FMT_ONNX ? "onnx" : "dot");
+    if ((o->print_after || o->outputs) && !o->optimize)
+        return cli_usage_error("inspect", "--print-after and --outputs need --optimize");
+    return 0;
+}
+
+/* Splits "a,b,c" into names (pointers into a copy the caller frees). */
+static uint32_t split_names(char *list, const char **names, uint32_t max)
+{
+    uint32_t n = 0;
+    for (char *tok = strtok(list, ","); tok && n < max; tok = strtok(NULL, ","))
+        names[n++] = tok;
+    return n;
+}
+
+static ir_status optimize(ir_graph *g, const inspect_opts *o, pass_report *r, ir_diag *d)
+{
+    pass_options po = pass_options_default();
+    char *list = o->outputs ? strdup(o->outputs) : NULL;
+    const char *names[256];
+    if (list) {
+        po.outputs = names;
+        po.n_outputs = split_names(list, names, 256);
+    }
+    po.print_after = o->print_after;
+    po.print_to = stdout;
+    po.fuse = o->fuse;
+    ir_status st = passes_optimize(g, &po, r, d);
+    free(list);
+    return st;
+}
+
+int cmd_inspect(int argc, char **argv)
+{
+    inspect_opts o = {.format = FMT_TEXT, .fuse = true};
+    int rc = parse_inspect_opts(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
     ir_diag d = {0};
     ir_graph *g = cli_load(argv[optind], &d);
     if (!g)
         return cli_fail(&d);
-    for (int i = 0; i < n_shapes; i++)
-        if (cli_bind_shape(g, shapes[i], &d)) {
-            ir_graph_free(g);
-            return cli_fail(&d);
-        }
-    if (ir)
-        ir_print(g, stdout, IR_PRINT_CONST_DATA);
-    else if (json)
-        print_json(stdout, g);
-    else
-        print_text(stdout, g);
+    pass_report rep;
+    pass_report_init(&rep);
+    mem_plan plan = {0};
+    ir_status st = IR_OK;
+    for (int i = 0; !st && i < o.n_shapes; i++)
+        st = cli_bind_shape(g, o.shapes[i], &d);
+    if (!st && o.optimize)
+        st = optimize(g, &o, &rep, &d);
+    else if (!st && o.memory)
+        st = ir_infer_shapes(g, &d);
+    if (!st && o.memory)
+        st = plan_memory(g, &plan, &d);
+    if (!st)
+        st = report(g, &o, &rep, o.memory ? &plan : NULL, &d);
+    rc = st ? cli_fail(&d) : (fflush(stdout) ? EXIT_BAD : EXIT_OK);
+    mem_plan_free(&plan);
+    pass_report_free(&rep);
     ir_graph_free(g);
-    return fflush(stdout) ? EXIT_BAD : EXIT_OK;
+    return rc;
 }

@@ -16,6 +16,7 @@
 
 #include "cli.h"
 #include "kernels.h"
+#include "passes.h"
 
 typedef struct {
     const char *inputs[64];
@@ -24,6 +25,7 @@ typedef struct {
     int n_shapes;
     const char *out_dir, *compare_dir, *dump_dir, *engine;
     double rtol, atol;
+    bool optimize;
 } run_opts;
 
 static void run_help(void)
@@ -37,6 +39,7 @@ static void run_help(void)
          "      --compare DIR        compare outputs with DIR/NAME.npy; exit 1 past tolerance\n"
          "      --rtol X, --atol X   comparison tolerances (default 1e-3, 1e-4)\n"
          "      --engine ref         the reference engine (scalar kernels; the only engine so far)\n"
+         "  -O, --optimize           run the optimizer (at the inputs' shapes) before executing\n"
          "      --input-shape NAME:DIMS  check/bind an input's shape, e.g. inputs:1x3x800x1066\n"
          "      --dump DIR           write every intermediate value as DIR/<value>.npy\n"
          "  -h, --help               show this help\n"
@@ -198,13 +201,15 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
         {"compare", required_argument, 0, 'c'}, {"rtol", required_argument, 0, 'r'},
         {"atol", required_argument, 0, 'a'},    {"engine", required_argument, 0, 'e'},
         {"input-shape", required_argument, 0, 's'}, {"dump", required_argument, 0, 'D'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+        {"optimize", no_argument, 0, 'O'},      {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     int c;
     char *end;
     optind = 1;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, "+hi:o:", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "hi:o:O", opts, NULL)) != -1) {
         switch (c) {
+        case 'O': o->optimize = true; break;
         case 'i':
             if (o->n_inputs == 64)
                 return cli_usage_error("run", "too many --input options");
@@ -236,6 +241,28 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
     if (strcmp(o->engine, "ref"))
         return cli_usage_error("run", "unknown engine '%s' (available: ref)", ir_q(o->engine));
     return 0;
+}
+
+/* Binds every input's shape to the given tensor's and optimizes. */
+static ir_status optimize_for(ir_graph *g, ir_tensor *const *in, ir_diag *d)
+{
+    for (uint32_t k = 0; k < g->n_inputs; k++) {
+        ir_value *v = &g->values[g->inputs[k]];
+        if (v->shape.rank >= 0 && v->shape.rank != in[k]->shape.rank)
+            return ir_fail(d, IR_ERR_USAGE, "input '%s' has rank %d, expected %d", ir_q(v->name),
+                           in[k]->shape.rank, v->shape.rank);
+        v->shape = in[k]->shape;
+    }
+    pass_report r;
+    pass_report_init(&r);
+    pass_options po = pass_options_default();
+    ir_status st = passes_optimize(g, &po, &r, d);
+    if (!st)
+        fprintf(stderr, "onnxc: optimized to %u nodes (attention %u, layernorm %u, conv+bn %u, conv+add+relu %u, "
+                        "linear %u fused)\n", g->n_nodes, r.matched[FUSE_ATTENTION], r.matched[FUSE_LAYERNORM],
+                r.matched[FUSE_CONV_BN], r.matched[FUSE_CONV_ADD_RELU], r.matched[FUSE_LINEAR]);
+    pass_report_free(&r);
+    return st;
 }
 
 static int write_outputs(const ir_graph *g, const run_opts *o, ir_tensor **out)
@@ -277,6 +304,8 @@ int cmd_run(int argc, char **argv)
         st = cli_bind_shape(g, o.shapes[i], &d);
     if (!st)
         st = bind_inputs(g, &o, in, &d);
+    if (!st && o.optimize)
+        st = optimize_for(g, in, &d);
     if (!st && o.dump_dir && !make_dir(o.dump_dir, &d))
         st = IR_ERR_IO;
     struct timespec t0, t1;

@@ -50,6 +50,11 @@ ir_status onnx_load_buffer(const void *buf, size_t len, const char *base_dir,
  * name in malloc'd memory (may be NULL if not wanted). */
 ir_status onnx_read_tensor_pb(const char *path, ir_tensor **out, char **name, ir_diag *d);
 
+/* Writes g as an ONNX model (weights inline as raw_data, fused ops in the
+ * "onnxc" domain with their attributes, value_info for every typed value),
+ * atomically: temporary file + rename. */
+ir_status onnx_save_file(const ir_graph *g, const char *path, ir_diag *d);
+
 /* numpy .npy files (format 1.0-3.0, little-endian, C order): read into a
  * malloc'd tensor; write atomically (temporary file + rename). */
 ir_status npy_read(const char *path, ir_tensor **out, ir_diag *d);

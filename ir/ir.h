@@ -294,7 +294,8 @@ const char *ir_attr_string(const ir_node *n, const char *name,
                            const char *dflt);
 /* Returns the count of an INTS attribute (0 if absent) and its array. */
 size_t ir_attr_ints(const ir_node *n, const char *name, const int64_t **out);
-/* Adds an attribute to a node (copies name; arrays copied). */
+/* Adds an attribute to a node (copies the name). The node's attribute array
+ * is reallocated: pointers to its earlier attributes become stale. */
 ir_attr *ir_node_add_attr(ir_graph *g, ir_node *n, const char *name,
                           ir_attr_type type);
 /* Opset version of a node's domain in graph g (0 if not imported). */

@@ -12,7 +12,8 @@
  *                            q [L, N, Eq], k/v [S, N, Ek]; W* as [E_in, E_out]
  *                            (x @ W); num_heads heads; scores scaled by
  *                            `scale`; mask is additive, broadcastable to
- *                            [N * heads, L, S]; result [L, N, Eo]
+ *                            [N * heads, L, S]; result [L, N, Eo]. Wq and
+ *                            bq may be omitted: q is then already projected
  *
  * Being plain and separate from the pattern code, these kernels let tests
  * check reference(original subgraph) against reference(fused op). */
@@ -266,7 +267,7 @@ ir_status ir_ref_attention(const ir_graph *g, const ir_node *n, const ir_tensor 
                            ir_tensor *const *out, ir_diag *d)
 {
     attn_dims a = {.L = in[0]->shape.dims[0], .N = in[0]->shape.dims[1], .S = in[1]->shape.dims[0],
-                   .H = ir_attr_int(n, "num_heads", 1), .E = in[3]->shape.dims[1],
+                   .H = ir_attr_int(n, "num_heads", 1), .E = in[5]->shape.dims[1],
                    .scale = ir_attr_float(n, "scale", 1.0f)};
     a.hd = a.E / a.H;
     a.mask = n->n_inputs > 11 ? in[11] : NULL;
@@ -281,7 +282,15 @@ ir_status ir_ref_attention(const ir_graph *g, const ir_node *n, const ir_tensor 
         st = ir_fail(d, IR_ERR_NOMEM, "out of memory");
         goto out;
     }
-    project(in[0]->data, a.L * a.N, in[0]->shape.dims[2], in[3], in[4], q);
+    if (in[3])
+        project(in[0]->data, a.L * a.N, in[0]->shape.dims[2], in[3], in[4], q);
+    else if (in[0]->shape.dims[2] == a.E)
+        memcpy(q, in[0]->data, qn * sizeof(float));
+    else
+        st = ir_fail(d, IR_ERR_MODEL, "node '%s' (Attention): unprojected queries must have the keys' width",
+                     ir_q(n->name));
+    if (st)
+        goto out;
     project(in[1]->data, a.S * a.N, in[1]->shape.dims[2], in[5], in[6], k);
     project(in[2]->data, a.S * a.N, in[2]->shape.dims[2], in[7], in[8], v);
     for (int64_t nb = 0; nb < a.N; nb++)

@@ -191,7 +191,8 @@ static ir_status fold_one(ir_graph *g, int32_t ci, const uint32_t *uses, pass_re
         st = rewrite_conv(g, ci, &a, y, d);
         r->matched[FUSE_CONV_BN]++;
     }
-    if (blocker >= 0 && why)
+    /* an Add of a computed tensor is a residual connection, not a BN */
+    if (blocker >= 0 && why && strcmp(why, "its other operand is not a constant"))
         pass_decline(r, FUSE_CONV_BN, pass_node_label(g, &g->nodes[blocker]),
                      "%s after %s not folded into it: %s", g->nodes[blocker].op_type,
                      pass_node_label(g, &g->nodes[ci]), why);

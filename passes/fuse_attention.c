@@ -39,6 +39,7 @@ typedef struct {
     int n_dead;
     proj q, k, v, o;
     int32_t mask, out;
+    int32_t q_const; /* constant per-head queries [N*H, L, hd], or -1 */
     double scale;
     int64_t nh, hd, batch;
     ir_node *last;
@@ -240,17 +241,20 @@ static bool match(attn *a, ir_node *sm)
     ir_node *qk = match_scores(a, sm->inputs[0]);
     if (!qk)
         return false;
-    int32_t qh = peel_scale(a, qk->inputs[0]), vh;
-    int32_t qp = match_heads(a, qh, p102, "the queries are not split into heads by Reshape + Transpose [1,0,2]");
-    if (qp < 0)
-        return false;
+    int32_t qh = peel_scale(a, qk->inputs[0]), vh, qp = -1;
     int32_t kp = match_heads(a, qk->inputs[1], p120, "the keys are not split into heads and transposed by Reshape + Transpose [1,2,0]");
-    if (kp < 0 || !match_output(a, sm, &vh))
+    if (kp < 0)
+        return false;
+    if (pass_const(g, qh)) /* queries that do not depend on the input (DETR's first decoder layer) */
+        a->q_const = qh;
+    else if ((qp = match_heads(a, qh, p102, "the queries are not split into heads by Reshape + Transpose [1,0,2]")) < 0)
+        return false;
+    if (!match_output(a, sm, &vh))
         return false;
     int32_t vp = match_heads(a, vh, p102, "the values are not split into heads by Reshape + Transpose [1,0,2]");
     if (vp < 0)
         return false;
-    if (!match_proj(a, qp, &a->q, "the query projection is not MatMul+Add or Gemm with constant weights") ||
+    if ((qp >= 0 && !match_proj(a, qp, &a->q, "the query projection is not MatMul+Add or Gemm with constant weights")) ||
         !match_proj(a, kp, &a->k, "the key projection is not MatMul+Add or Gemm with constant weights") ||
         !match_proj(a, vp, &a->v, "the value projection is not MatMul+Add or Gemm with constant weights"))
         return false;
@@ -299,7 +303,12 @@ static bool check_dims(attn *a)
     ir_graph *g = a->g;
     int64_t e = a->nh / a->batch * a->hd;
     const proj *ps[4] = {&a->q, &a->k, &a->v, &a->o};
-    for (int i = 0; i < 4; i++) {
+    if (a->q_const >= 0) {
+        const ir_shape *qs = &g->values[a->q_const].shape;
+        if (qs->rank != 3 || qs->dims[0] != a->nh || qs->dims[2] != a->hd)
+            return decline(a, "the constant queries are not [batch*heads, seq, head_dim]");
+    }
+    for (int i = a->q_const >= 0 ? 1 : 0; i < 4; i++) {
         const ir_tensor *w = pass_const(g, ps[i]->w);
         int64_t out = w->shape.dims[ps[i]->w_t ? 0 : 1], in = w->shape.dims[ps[i]->w_t ? 1 : 0];
         const ir_shape *xs = &g->values[ps[i]->in].shape;
@@ -315,18 +324,50 @@ static bool check_dims(attn *a)
     return true;
 }
 
+/* Constant per-head queries [N*H, L, hd] back to [L, N, E] (already
+ * projected: the op then skips the query projection). */
+static int32_t unsplit_queries(attn *a)
+{
+    ir_graph *g = a->g;
+    const ir_tensor *qh = pass_const(g, a->q_const);
+    int64_t nh = qh->shape.dims[0], L = qh->shape.dims[1], hd = qh->shape.dims[2];
+    int64_t N = a->batch, H = nh / N;
+    ir_shape s = {3, {L, N, H * hd}};
+    ir_tensor *t;
+    char name[300];
+    snprintf(name, sizeof name, "%s.merged_heads", g->values[a->q_const].name);
+    int32_t v = pass_new_const(g, name, IR_F32, &s, &t);
+    if (v < 0)
+        return -1;
+    qh = pass_const(g, a->q_const);
+    for (int64_t n = 0; n < N; n++)
+        for (int64_t h = 0; h < H; h++)
+            for (int64_t l = 0; l < L; l++)
+                memcpy((float *)t->data + (l * N + n) * H * hd + h * hd,
+                       (const float *)qh->data + ((n * H + h) * L + l) * hd, (size_t)hd * sizeof(float));
+    return v;
+}
+
 static ir_status rewrite(attn *a, ir_diag *d)
 {
     ir_graph *g = a->g;
     if (!check_dims(a))
         return IR_OK;
+    if (a->q_const >= 0) {
+        a->q.in = unsplit_queries(a);
+        if (a->q.in < 0)
+            return ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    }
     int64_t e = a->nh / a->batch * a->hd, eo = pass_const(g, a->o.w)->shape.dims[a->o.w_t ? 0 : 1];
+    bool qc = a->q_const >= 0;
     int32_t in[12] = {a->q.in, a->k.in, a->v.in,
-                      weight_in_out(g, &a->q), bias_or_zero(g, &a->q, e),
+                      qc ? -1 : weight_in_out(g, &a->q), qc ? -1 : bias_or_zero(g, &a->q, e),
                       weight_in_out(g, &a->k), bias_or_zero(g, &a->k, e),
                       weight_in_out(g, &a->v), bias_or_zero(g, &a->v, e),
                       weight_in_out(g, &a->o), bias_or_zero(g, &a->o, eo), a->mask};
-    for (int i = 3; i < 11; i++)
+    if (a->q_const >= 0)
+        in[3] = in[4] = -1; /* queries already projected */
+    for (int i = a->q_const >= 0 ? 5 : 3; i < 11; i++)
         if (in[i] < 0)
             return ir_fail(d, IR_ERR_NOMEM, "out of memory fusing attention at %s", a->anchor);
     int32_t *ins = ir_arena_alloc(g->arena, sizeof in, 4);
@@ -349,12 +390,13 @@ static ir_status rewrite(attn *a, ir_diag *d)
     n->attrs = NULL;
     n->n_attrs = 0;
     g->values[a->out].producer = (int32_t)(n - g->nodes);
-    ir_attr *h = ir_node_add_attr(g, n, "num_heads", IR_ATTR_INT);
-    ir_attr *sc = ir_node_add_attr(g, n, "scale", IR_ATTR_FLOAT);
-    if (!h || !sc)
+    ir_attr *at = ir_node_add_attr(g, n, "num_heads", IR_ATTR_INT);
+    if (at)
+        at->i = a->nh / a->batch;
+    if (at && (at = ir_node_add_attr(g, n, "scale", IR_ATTR_FLOAT))) /* moves earlier attributes */
+        at->f = (float)a->scale;
+    if (!at)
         return ir_fail(d, IR_ERR_NOMEM, "out of memory");
-    h->i = a->nh / a->batch;
-    sc->f = (float)a->scale;
     a->r->matched[FUSE_ATTENTION]++;
     return IR_OK;
 }
@@ -370,7 +412,7 @@ ir_status pass_fuse_attention(ir_graph *g, pass_ctx *c, ir_diag *d, bool *change
         ir_node *n = &g->nodes[i];
         if (n->dead || n->op != IR_OP_SOFTMAX || g->values[n->inputs[0]].dtype != IR_F32)
             continue;
-        attn a = {.g = g, .uses = uses, .r = c->report, .anchor = pass_node_label(g, n)};
+        attn a = {.g = g, .uses = uses, .r = c->report, .anchor = pass_node_label(g, n), .q_const = -1};
         if (match(&a, n))
             st = rewrite(&a, d);
     }

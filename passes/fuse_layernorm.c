@@ -185,7 +185,7 @@ static ir_status rewrite(ln_ctx *c, ln_match *lm, ir_diag *d)
     for (int j = 0; j < lm->n_chain; j++)
         lm->chain[j]->dead = true;
     ir_node *n = lm->last;
-    int32_t at = (int32_t)(n - g->nodes);
+    int32_t slot = (int32_t)(n - g->nodes);
     n->op = IR_OP_LAYERNORM_FUSED;
     n->op_type = ir_op_table[n->op].name;
     n->domain = ir_op_table[n->op].domain;
@@ -198,14 +198,15 @@ static ir_status rewrite(ln_ctx *c, ln_match *lm, ir_diag *d)
     if (ra) {
         ra->dead = true;
         if (keep_sum)
-            g->values[lm->x].producer = at;
+            g->values[lm->x].producer = slot;
     }
-    ir_attr *ax = ir_node_add_attr(g, n, "axis", IR_ATTR_INT);
-    ir_attr *ep = ir_node_add_attr(g, n, "epsilon", IR_ATTR_FLOAT);
-    if (!ax || !ep)
+    ir_attr *at = ir_node_add_attr(g, n, "axis", IR_ATTR_INT);
+    if (at)
+        at->i = lm->axis;
+    if (at && (at = ir_node_add_attr(g, n, "epsilon", IR_ATTR_FLOAT))) /* moves earlier attributes */
+        at->f = (float)lm->eps;
+    if (!at)
         return ir_fail(d, IR_ERR_NOMEM, "out of memory");
-    ax->i = lm->axis;
-    ep->f = (float)lm->eps;
     c->r->matched[FUSE_LAYERNORM]++;
     return IR_OK;
 }

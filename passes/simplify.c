@@ -1,8 +1,10 @@
 /* simplify.c - removes operations that do nothing at the bound shapes:
  * Identity, Dropout (inference), Cast to the same type, Reshape / Flatten /
  * Squeeze / Unsqueeze / Expand whose output shape equals the input's,
- * identity Transposes, Transpose pairs that cancel, and Reshape chains
- * (Reshape(Reshape(x)) becomes one Reshape of x).
+ * identity Transposes, Transpose pairs that cancel, Reshape chains
+ * (Reshape(Reshape(x)) becomes one Reshape of x), chains of shape-only ops
+ * that end in the shape they started from (Unsqueeze(Squeeze(x))), a Split
+ * or Concat of one piece, and a Pad by zeros.
  *
  * A node whose output is a graph output is kept when removing it would
  * rename the output; the name is part of the model's interface. */
@@ -31,6 +33,43 @@ static bool identity_perm(const ir_node *n, int32_t rank)
     return true;
 }
 
+static bool reshape_like(ir_op op)
+{
+    return op == IR_OP_RESHAPE || op == IR_OP_FLATTEN || op == IR_OP_SQUEEZE || op == IR_OP_UNSQUEEZE;
+}
+
+static bool zero_pads(const ir_graph *g, const ir_node *n)
+{
+    const ir_tensor *p = n->n_inputs > 1 ? pass_const(g, n->inputs[1]) : NULL;
+    double v;
+    if (n->n_inputs > 2 && n->inputs[2] >= 0 && !pass_const(g, n->inputs[2]))
+        return false;
+    if (p)
+        return pass_const_scalar(g, n->inputs[1], &v) && v == 0;
+    const int64_t *pads;
+    size_t np = ir_attr_ints(n, "pads", &pads);
+    for (size_t i = 0; i < np; i++)
+        if (pads[i])
+            return false;
+    return n->n_inputs == 1;
+}
+
+/* Walks back through shape-only ops from n; returns the first value with
+ * n's output shape (so the whole chain is a no-op), or -1. */
+static int32_t shape_chain_source(ir_graph *g, const ir_node *n)
+{
+    int32_t out = n->outputs[0], v = n->inputs[0];
+    for (int depth = 0; depth < 16 && v >= 0; depth++) {
+        if (same_shape(g, v, out))
+            return v;
+        int32_t p = g->values[v].producer;
+        if (p < 0 || !reshape_like(g->nodes[p].op))
+            return -1;
+        v = g->nodes[p].inputs[0];
+    }
+    return -1;
+}
+
 /* Is node n a no-op from input 0 to output 0? */
 static bool is_noop(const ir_graph *g, const ir_node *n)
 {
@@ -47,6 +86,9 @@ static bool is_noop(const ir_graph *g, const ir_node *n)
     case IR_OP_UNSQUEEZE:
     case IR_OP_EXPAND: return same_shape(g, in, out);
     case IR_OP_TRANSPOSE: return g->values[in].shape.rank >= 0 && identity_perm(n, g->values[in].shape.rank);
+    case IR_OP_SPLIT: return n->n_outputs == 1 && same_shape(g, in, out);
+    case IR_OP_CONCAT: return n->n_inputs == 1 && same_shape(g, in, out);
+    case IR_OP_PAD: return same_shape(g, in, out) && zero_pads(g, n);
     default: return false;
     }
 }
@@ -95,6 +137,8 @@ ir_status pass_simplify(ir_graph *g, pass_ctx *c, ir_diag *d, bool *changed)
         if (merge_reshapes(g, n))
             *changed = true;
         int32_t src = is_noop(g, n) ? n->inputs[0] : cancel_transposes(g, n);
+        if (src < 0 && reshape_like(n->op))
+            src = shape_chain_source(g, n);
         int32_t out = n->outputs[0];
         if (src < 0 || (g->values[out].flags & IR_VALUE_OUTPUT))
             continue;
