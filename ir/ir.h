@@ -336,6 +336,10 @@ enum {
 };
 void ir_print(const ir_graph *g, FILE *f, uint32_t flags);
 void ir_print_node(const ir_graph *g, const ir_node *n, FILE *f);
+/* Parses the text form back (parse.c). Constants without data are zeros;
+ * "= random" fills deterministic values in [-1, 1); one value fills all.
+ * Errors name the line. */
+ir_status ir_parse(const char *text, ir_graph **out, ir_diag *d);
 
 /* ---- statistics used by inspect (stats.c) ----------------------------- */
 

@@ -60,6 +60,16 @@ static void print_value_ref(const ir_graph *g, int32_t v, FILE *f)
     print_name(g->values[v].name, f);
 }
 
+/* A float that reads back as a float: always with '.', 'e', "inf" or "nan". */
+static void print_float(double v, FILE *f)
+{
+    char b[64];
+    snprintf(b, sizeof b, "%.9g", v);
+    fputs(b, f);
+    if (!strpbrk(b, ".eEin"))
+        fputs(".0", f);
+}
+
 static void print_tensor_data(const ir_tensor *t, FILE *f)
 {
     int64_t n = ir_shape_numel(&t->shape);
@@ -71,8 +81,8 @@ static void print_tensor_data(const ir_tensor *t, FILE *f)
         if (i)
             fputs(", ", f);
         switch (t->dtype) {
-        case IR_F32: fprintf(f, "%.9g", (double)((const float *)p)[i]); break;
-        case IR_F64: fprintf(f, "%.17g", ((const double *)p)[i]); break;
+        case IR_F32: print_float((double)((const float *)p)[i], f); break;
+        case IR_F64: print_float(((const double *)p)[i], f); break;
         case IR_I64: fprintf(f, "%lld", (long long)((const int64_t *)p)[i]); break;
         case IR_I32: fprintf(f, "%d", ((const int32_t *)p)[i]); break;
         case IR_BOOL: fprintf(f, "%s", ((const uint8_t *)p)[i] ? "true" : "false"); break;
@@ -90,7 +100,7 @@ static void print_attr(const ir_graph *g, const ir_attr *a, FILE *f)
     fputc('=', f);
     switch (a->type) {
     case IR_ATTR_INT: fprintf(f, "%lld", (long long)a->i); break;
-    case IR_ATTR_FLOAT: fprintf(f, "%.9g", (double)a->f); break;
+    case IR_ATTR_FLOAT: print_float((double)a->f, f); break;
     case IR_ATTR_STRING: print_name(a->s ? a->s : "", f); break;
     case IR_ATTR_INTS:
         fputc('[', f);
@@ -100,8 +110,10 @@ static void print_attr(const ir_graph *g, const ir_attr *a, FILE *f)
         break;
     case IR_ATTR_FLOATS:
         fputc('[', f);
-        for (size_t i = 0; i < a->n; i++)
-            fprintf(f, "%s%.9g", i ? "," : "", (double)a->floats[i]);
+        for (size_t i = 0; i < a->n; i++) {
+            fputs(i ? "," : "", f);
+            print_float((double)a->floats[i], f);
+        }
         fputc(']', f);
         break;
     case IR_ATTR_STRINGS:
