@@ -131,7 +131,8 @@ static int32_t match_heads(attn *a, int32_t v, const int64_t *perm, const char *
     return r->inputs[0];
 }
 
-/* Peels Mul/Div by scalar constants off v into a->scale. */
+/* Peels Mul/Div by scalar constants off v into a->scale; a Mul/Div by a
+ * constant that is not one scalar is a different computation: -1. */
 static int32_t peel_scale(attn *a, int32_t v)
 {
     for (;;) {
@@ -141,9 +142,11 @@ static int32_t peel_scale(attn *a, int32_t v)
         double c;
         if (!n)
             return v;
-        int ci = n->op == IR_OP_MUL && pass_const_scalar(a->g, n->inputs[0], &c) ? 0 : 1;
-        if (!pass_const_scalar(a->g, n->inputs[ci], &c) || c == 0 || !isfinite(c))
+        int ci = n->op == IR_OP_MUL && pass_const(a->g, n->inputs[0]) ? 0 : 1;
+        if (!pass_const(a->g, n->inputs[ci]))
             return v;
+        if (!pass_const_scalar(a->g, n->inputs[ci], &c) || c == 0 || !isfinite(c))
+            return decline(a, "the scores are scaled by a constant that is not a single non-zero scalar"), -1;
         a->scale = n->op == IR_OP_MUL ? a->scale * c : a->scale / c;
         absorb(a, n);
         v = n->inputs[1 - ci];
@@ -162,7 +165,8 @@ static bool all_zero(const ir_tensor *t)
 static ir_node *match_scores(attn *a, int32_t v)
 {
     ir_graph *g = a->g;
-    v = peel_scale(a, v);
+    if ((v = peel_scale(a, v)) < 0)
+        return NULL;
     ir_node *add = only(a, v, IR_OP_ADD);
     if (add) {
         int si = pass_producer(g, add->inputs[0], IR_OP_MATMUL) || pass_producer(g, add->inputs[0], IR_OP_MUL) ||
@@ -173,11 +177,17 @@ static ir_node *match_scores(attn *a, int32_t v)
             return decline(a, "the mask added to the scores is not float"), NULL;
         a->mask = mt && all_zero(mt) ? -1 : m;
         absorb(a, add);
-        v = peel_scale(a, add->inputs[si]);
+        if ((v = peel_scale(a, add->inputs[si])) < 0)
+            return NULL;
     }
     ir_node *mm = only(a, v, IR_OP_MATMUL);
-    if (!mm)
-        return decline(a, "the Softmax input is not (scaled, masked) MatMul(queries, keys^T)"), NULL;
+    if (!mm) {
+        char why[200];
+        int32_t p = g->values[v].producer;
+        snprintf(why, sizeof why, "the scores come from %s, expected (scaled, masked) MatMul(queries, keys^T)",
+                 p >= 0 ? g->nodes[p].op_type : "a graph input or constant");
+        return decline(a, why), NULL;
+    }
     absorb(a, mm);
     return mm;
 }
@@ -236,12 +246,18 @@ static bool match(attn *a, ir_node *sm)
     int64_t dflt = ir_node_opset(g, sm) < 13 ? 1 : -1;
     if (rank != 3 || !ir_axis_norm(ir_attr_int(sm, "axis", dflt), rank, &axis) || axis != rank - 1)
         return decline(a, "the Softmax is not over the last (key) axis of a rank-3 score tensor");
+    ir_node *tin = pass_producer(g, sm->inputs[0], IR_OP_TRANSPOSE);
+    const int64_t *perm;
+    if (tin && ir_attr_ints(tin, "perm", &perm) == 3 && perm[2] != 2)
+        return decline(a, "the Softmax runs over a transposed axis (not the key axis of the scores)");
     a->scale = 1.0;
     a->mask = -1;
     ir_node *qk = match_scores(a, sm->inputs[0]);
     if (!qk)
         return false;
     int32_t qh = peel_scale(a, qk->inputs[0]), vh, qp = -1;
+    if (qh < 0)
+        return false;
     int32_t kp = match_heads(a, qk->inputs[1], p120, "the keys are not split into heads and transposed by Reshape + Transpose [1,2,0]");
     if (kp < 0)
         return false;

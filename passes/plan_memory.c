@@ -98,7 +98,7 @@ static uint64_t lower_bound(const ir_graph *g, const buffer *b, uint32_t nb)
 }
 
 /* Assigns each intermediate a buffer, merging in-place pairs. */
-static uint32_t make_buffers(const ir_graph *g, mem_plan *p, int32_t *buf_of, buffer *b)
+static uint32_t make_buffers(const ir_graph *g, mem_plan *p, int32_t *buf_of, buffer *b, const int32_t *last_use)
 {
     uint32_t nb = 0;
     for (uint32_t i = 0; i < g->n_nodes; i++) {
@@ -111,7 +111,7 @@ static uint32_t make_buffers(const ir_graph *g, mem_plan *p, int32_t *buf_of, bu
             *s = (mem_slot){v, value_bytes(g, v), 0, (int32_t)i, (int32_t)i, -1};
             int32_t src = n->n_inputs ? n->inputs[0] : -1;
             bool inplace = k == 0 && (ir_op_table[n->op].flags & IR_OPF_INPLACE) && is_intermediate(g, src) &&
-                           buf_of[src] >= 0 && b[buf_of[src]].last == (int32_t)i &&
+                           buf_of[src] >= 0 && last_use[src] == (int32_t)i &&
                            value_bytes(g, src) == s->bytes;
             for (uint32_t j = 1; inplace && j < n->n_inputs; j++)
                 inplace = n->inputs[j] != src; /* the input must die here, and only once */
@@ -150,19 +150,24 @@ ir_status plan_memory(const ir_graph *g, mem_plan *p, ir_diag *d)
         goto out;
     }
     memset(buf_of, 0xff, (g->n_values + 1) * sizeof *buf_of);
-    uint32_t nb = make_buffers(g, p, buf_of, b);
+    for (uint32_t v = 0; v < g->n_values; v++)
+        order[v] = -1;
+    for (uint32_t k = 0; k < g->n_nodes; k++) /* order doubles as last-use table here */
+        for (uint32_t j = 0; j < g->nodes[k].n_inputs; j++)
+            if (g->nodes[k].inputs[j] >= 0)
+                order[g->nodes[k].inputs[j]] = (int32_t)k;
+    for (uint32_t v = 0; v < g->n_values; v++)
+        placed[v] = order[v];
+    uint32_t nb = make_buffers(g, p, buf_of, b, placed);
+    for (uint32_t i = 0; i < p->n_slots; i++) /* last use of each value itself */
+        if (placed[p->slots[i].value] > p->slots[i].last)
+            p->slots[i].last = placed[p->slots[i].value];
     p->arena_bytes = place(b, nb, order, placed);
     p->lower_bound = lower_bound(g, b, nb);
     for (uint32_t i = 0; i < p->n_slots; i++) {
         mem_slot *s = &p->slots[i];
         s->offset = b[buf_of[s->value]].offset;
         p->total_bytes += s->bytes;
-        for (uint32_t k = 0; k < g->n_nodes; k++) { /* last use of this value itself */
-            const ir_node *n = &g->nodes[k];
-            for (uint32_t j = 0; j < n->n_inputs; j++)
-                if (n->inputs[j] == s->value && (int32_t)k > s->last)
-                    s->last = (int32_t)k;
-        }
     }
 out:
     free(buf_of);
