@@ -22,7 +22,7 @@
 #define ONNX_MAX_DEPTH 100
 #define ONNX_IR_VERSION_MIN 3
 #define ONNX_IR_VERSION_MAX 10
-#define ONNX_OPSET_MIN 7
+#define ONNX_OPSET_MIN 1
 #define ONNX_OPSET_MAX 21
 
 typedef struct {

@@ -337,6 +337,17 @@ ir_status ir_check_supported(const ir_graph *g, ir_diag *d)
         return ir_fail(d, IR_ERR_UNSUPPORTED, "%u unsupported op%s in %u node%s: %s", kinds,
                        kinds > 1 ? "s" : "", count, count > 1 ? "s" : "", list);
     char b[256];
+    /* attributes that only pre-opset-7 forms have: those forms differ */
+    static const char *legacy[] = {"broadcast", "consumed_inputs", "is_test", "spatial"};
+    for (uint32_t i = 0; i < g->n_nodes; i++) {
+        const ir_node *n = &g->nodes[i];
+        for (size_t k = 0; k < sizeof legacy / sizeof *legacy; k++)
+            if (ir_node_attr(n, legacy[k]))
+                return ir_fail(d, IR_ERR_UNSUPPORTED,
+                               "%s uses the legacy (opset < 7) form of its op (attribute '%s'), which onnxc "
+                               "does not support",
+                               node_ref(g, n, b, sizeof b), legacy[k]);
+    }
     for (uint32_t i = 0; i < g->n_nodes; i++) {
         const ir_node *n = &g->nodes[i];
         int64_t v = ir_node_opset(g, n);

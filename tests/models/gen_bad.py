@@ -366,7 +366,43 @@ def gen_good_misc():
                                          [f32("x", [2]), f32("hi", [])], [f32("z", [2])]))
 
 
+def gen_tensor_files():
+    """Lone TensorProto files, as in ONNX test data (onnx_read_tensor_pb)."""
+    cases = {
+        "tensor_ok.pb": helper.make_tensor("t", TensorProto.INT64, [2, 2], [1, -2, 3, 1 << 40]),
+        "tensor_raw_size.pb": raw_tensor("r", TensorProto.FLOAT, [3], b"\0" * 8),
+        "tensor_string.pb": helper.make_tensor("s", TensorProto.STRING, [1], [b"x"]),
+        "tensor_ext.pb": ext_tensor("e", "w.bin", 0, 24),
+    }
+    for name, t in cases.items():
+        if want(name):
+            save(name, t)
+
+
+def gen_good_big():
+    """~64 MB of weights in 160 initializers, with Constant nodes and a
+    Relu chain: the load-time and peak-memory check."""
+    if not want("good_big.onnx"):
+        return
+    rng = np.random.default_rng(7)
+    sizes = rng.integers(20000, 180000, 160)
+    sizes = (sizes * (64e6 / 4 / sizes.sum())).astype(int)
+    inits = [numpy_helper.from_array(np.full(s, i, dtype=np.float32), "w%d" % i)
+             for i, s in enumerate(sizes)]
+    n, nodes, prev = helper.make_node, [], "x"
+    for i in range(1000):
+        if i % 5 == 0:
+            nodes.append(n("Constant", [], ["c%d" % i], name="k%d" % i,
+                           value=numpy_helper.from_array(np.arange(4, dtype=np.int64))))
+        else:
+            nodes.append(n("Relu", [prev], ["t%d" % i], name="r%d" % i))
+            prev = "t%d" % i
+    save("good_big.onnx", model(nodes, [f32("x", [4])], [f32(prev, [4])], inits))
+
+
 gen_structure()
+gen_tensor_files()
+gen_good_big()
 gen_tensors()
 gen_graphs()
 gen_attrs()

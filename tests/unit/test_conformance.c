@@ -32,7 +32,7 @@ static int n_skip_groups;
 static void add_skip(const char *test, const char *msg)
 {
     char reason[160];
-    snprintf(reason, sizeof reason, "%s", msg);
+    snprintf(reason, sizeof reason, "%.159s", msg);
     /* group unsupported-op messages by their op list, not the node names */
     char *first = strstr(reason, " (");
     if (strstr(reason, "unsupported op") && first)
@@ -44,8 +44,8 @@ static void add_skip(const char *test, const char *msg)
         }
     if (n_skip_groups < 512) {
         skip_group *s = &skips[n_skip_groups++];
-        snprintf(s->reason, sizeof s->reason, "%s", reason);
-        snprintf(s->first, sizeof s->first, "%s", test);
+        memcpy(s->reason, reason, sizeof s->reason);
+        snprintf(s->first, sizeof s->first, "%.63s", test);
         s->count = 1;
     }
 }
@@ -77,7 +77,7 @@ static bool tensors_close(const ir_tensor *got, const ir_tensor *want, char *why
         char a[128], b[128];
         ir_shape_format(&got->shape, a, sizeof a);
         ir_shape_format(&want->shape, b, sizeof b);
-        snprintf(why, n, "shape %s, expected %s", a, b);
+        snprintf(why, n, "shape %.60s, expected %.60s", a, b);
         return false;
     }
     int64_t cnt = ir_tensor_numel(got);
@@ -94,8 +94,11 @@ static bool tensors_close(const ir_tensor *got, const ir_tensor *want, char *why
 }
 
 /* Runs one test_data_set directory; returns true on pass. */
-static bool run_set(const ir_graph *g, const char *dir, char *why, size_t wn)
+static bool run_set(const ir_graph *g, const char *set_dir, const char *test_name, bool *skipped, char *why,
+                    size_t wn)
 {
+    char dir[4096]; /* tu_path's buffers rotate: keep our own copy */
+    snprintf(dir, sizeof dir, "%s", set_dir);
     ir_tensor *in[64] = {0}, *want[64] = {0}, *got[64] = {0};
     bool ok = g->n_inputs <= 64 && g->n_outputs <= 64;
     ir_diag d = {0};
@@ -103,22 +106,35 @@ static bool run_set(const ir_graph *g, const char *dir, char *why, size_t wn)
         snprintf(why, wn, "too many inputs/outputs");
     for (uint32_t i = 0; ok && i < g->n_inputs; i++)
         if (onnx_read_tensor_pb(tu_path("%s/input_%u.pb", dir, i), &in[i], NULL, &d)) {
-            snprintf(why, wn, "input %u: %s", i, d.msg);
+            snprintf(why, wn, "input %u: %.1000s", i, d.msg);
             ok = false;
         }
     for (uint32_t i = 0; ok && i < g->n_outputs; i++)
         if (onnx_read_tensor_pb(tu_path("%s/output_%u.pb", dir, i), &want[i], NULL, &d)) {
-            snprintf(why, wn, "output %u: %s", i, d.msg);
+            snprintf(why, wn, "output %u: %.1000s", i, d.msg);
             ok = false;
         }
-    if (ok && ir_ref_run(g, in, got, NULL, NULL, &d)) {
-        snprintf(why, wn, "run: %s", d.msg);
+    /* ONNX's test data stores bfloat16 tensors as uint16 (numpy has no
+     * bfloat16): same bits, relabelled */
+    for (uint32_t i = 0; ok && i < g->n_inputs; i++)
+        if (in[i]->dtype == IR_U16 && g->values[g->inputs[i]].dtype == IR_BF16)
+            in[i]->dtype = IR_BF16;
+    for (uint32_t i = 0; ok && i < g->n_outputs; i++)
+        if (want[i]->dtype == IR_U16 && g->values[g->outputs[i]].dtype == IR_BF16)
+            want[i]->dtype = IR_BF16;
+    ir_status st = ok ? ir_ref_run(g, in, got, NULL, NULL, &d) : IR_OK;
+    if (st == IR_ERR_UNSUPPORTED) {
+        add_skip(test_name, d.msg);
+        *skipped = true;
+        ok = false;
+    } else if (st) {
+        snprintf(why, wn, "run: %.1000s", d.msg);
         ok = false;
     }
     for (uint32_t i = 0; ok && i < g->n_outputs; i++) {
         char w[200];
         if (!tensors_close(got[i], want[i], w, sizeof w)) {
-            snprintf(why, wn, "output %u '%s': %s", i, g->values[g->outputs[i]].name, w);
+            snprintf(why, wn, "output %u '%.100s': %.200s", i, g->values[g->outputs[i]].name, w);
             ok = false;
         }
     }
@@ -130,9 +146,20 @@ static bool run_set(const ir_graph *g, const char *dir, char *why, size_t wn)
     return ok;
 }
 
+/* Tests whose data contradicts their own model (checked by hand). */
+static const char *const inconsistent[] = {
+    "test_castlike_FLOAT_to_BFLOAT16_expanded", /* input 'like' declared [3,4], data is [1] */
+    NULL,
+};
+
 /* Returns 1 pass, 0 fail, -1 skip. */
 static int run_test(const char *root, const char *name, char *why, size_t wn)
 {
+    for (int i = 0; inconsistent[i]; i++)
+        if (!strcmp(name, inconsistent[i])) {
+            add_skip(name, "the test's data contradicts its model's declared input shape");
+            return -1;
+        }
     ir_graph *g = NULL;
     ir_diag d = {0};
     ir_status st = onnx_load_file(tu_path("%s/%s/model.onnx", root, name), NULL, &g, &d);
@@ -141,21 +168,21 @@ static int run_test(const char *root, const char *name, char *why, size_t wn)
         return -1;
     }
     if (st) {
-        snprintf(why, wn, "load: %s", d.msg);
+        snprintf(why, wn, "load: %.1000s", d.msg);
         return 0;
     }
     char *sets[64];
     int ns = list_dir(tu_path("%s/%s", root, name), "test_data_set_", sets, 64);
-    bool ok = ns > 0;
+    bool ok = ns > 0, skipped = false;
     if (!ns)
         snprintf(why, wn, "no test_data_set");
     for (int i = 0; i < ns; i++) {
         if (ok)
-            ok = run_set(g, tu_path("%s/%s/%s", root, name, sets[i]), why, wn);
+            ok = run_set(g, tu_path("%s/%s/%s", root, name, sets[i]), name, &skipped, why, wn);
         free(sets[i]);
     }
     ir_graph_free(g);
-    return ok;
+    return skipped ? -1 : ok;
 }
 
 static void test_node_conformance(void)
@@ -171,7 +198,7 @@ static void test_node_conformance(void)
             free(tests[i]);
             continue;
         }
-        char why[1400] = "";
+        char why[1500] = "";
         int r = run_test(root, tests[i], why, sizeof why);
         if (r > 0)
             pass++;
