@@ -98,6 +98,12 @@ typedef struct {
     pb_alloc alloc;
 } onnx_ctx;
 
+/* ---- onnx_load.c ------------------------------------------------------ */
+
+/* Maps a regular file read-only and private (f->addr NULL when empty). */
+ir_status onnx_map_path(const char *path, onnx_file *f, ir_diag *d);
+void onnx_unmap(onnx_file *f);
+
 /* ---- onnx_tensor.c ---------------------------------------------------- */
 
 /* Where a tensor's raw bytes are, when not in the unpacked TensorProto. */
