@@ -17,6 +17,7 @@ enum { EXIT_OK = 0, EXIT_BAD = 1, EXIT_USAGE = 2 };
 
 int cmd_inspect(int argc, char **argv);
 int cmd_run(int argc, char **argv);
+int cmd_compile(int argc, char **argv);
 
 /* Prints "onnxc: <msg>" to stderr; returns EXIT_BAD (or EXIT_USAGE for
  * IR_ERR_USAGE). */

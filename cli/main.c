@@ -13,6 +13,7 @@ static void usage(FILE *f)
           "commands:\n"
           "  inspect MODEL [--json] [--ir]        describe a model: inputs, outputs, ops, weights\n"
           "  run MODEL --input NAME=FILE ...      execute a model on .npy or .pb inputs\n"
+          "  compile MODEL -o OUT [--emit KIND]   compile to a native executable, library or object\n"
           "\n"
           "Run `onnxc <command> --help` for a command's options.\n"
           "Exit status: 0 success, 1 bad model or input, 2 bad usage.\n",
@@ -153,6 +154,8 @@ int main(int argc, char **argv)
         return cmd_inspect(argc - 1, argv + 1);
     if (!strcmp(cmd, "run"))
         return cmd_run(argc - 1, argv + 1);
+    if (!strcmp(cmd, "compile"))
+        return cmd_compile(argc - 1, argv + 1);
     fprintf(stderr, "onnxc: unknown command '%s'\n", ir_q(cmd));
     usage(stderr);
     return EXIT_USAGE;

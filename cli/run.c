@@ -17,6 +17,8 @@
 #include "cli.h"
 #include "kernels.h"
 #include "passes.h"
+#include "codegen.h"
+#include "onnxc_rt.h"
 
 typedef struct {
     const char *inputs[64];
@@ -38,7 +40,8 @@ static void run_help(void)
          "  -o, --output-dir DIR     write each output as DIR/NAME.npy (created if needed)\n"
          "      --compare DIR        compare outputs with DIR/NAME.npy; exit 1 past tolerance\n"
          "      --rtol X, --atol X   comparison tolerances (default 1e-3, 1e-4)\n"
-         "      --engine ref         the reference engine (scalar kernels; the only engine so far)\n"
+         "      --engine jit|ref     jit: optimize and compile with LLVM in memory (default);\n"
+         "                           ref: the reference engine (scalar kernels, the oracle)\n"
          "  -O, --optimize           run the optimizer (at the inputs' shapes) before executing\n"
          "      --input-shape NAME:DIMS  check/bind an input's shape, e.g. inputs:1x3x800x1066\n"
          "      --dump DIR           write every intermediate value as DIR/<value>.npy\n"
@@ -238,8 +241,8 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
     }
     if (optind != argc - 1)
         return cli_usage_error("run", optind >= argc ? "missing MODEL" : "expected one MODEL");
-    if (strcmp(o->engine, "ref"))
-        return cli_usage_error("run", "unknown engine '%s' (available: ref)", ir_q(o->engine));
+    if (strcmp(o->engine, "ref") && strcmp(o->engine, "jit"))
+        return cli_usage_error("run", "unknown engine '%s' (available: jit, ref)", ir_q(o->engine));
     return 0;
 }
 
@@ -262,6 +265,42 @@ static ir_status optimize_for(ir_graph *g, ir_tensor *const *in, ir_diag *d)
                         "linear %u fused)\n", g->n_nodes, r.matched[FUSE_ATTENTION], r.matched[FUSE_LAYERNORM],
                 r.matched[FUSE_CONV_BN], r.matched[FUSE_CONV_ADD_RELU], r.matched[FUSE_LINEAR]);
     pass_report_free(&r);
+    return st;
+}
+
+/* Compiles g in memory and runs it once with the runtime. */
+static ir_status run_jit(const ir_graph *g, ir_tensor *const *in, ir_tensor **out, ir_diag *d)
+{
+    cg_options co = cg_options_default();
+    cg_jit *j = NULL;
+    const void *model = NULL;
+    ir_status st = cg_jit_build(g, &co, &j, &model, d);
+    onnxc_status rs = ONNXC_OK;
+    onnxc_ctx *c = st ? NULL : onnxc_create(model, 0, &rs);
+    if (!st && !c)
+        st = ir_fail(d, IR_ERR_NOMEM, "cannot create the runtime context (status %d)", (int)rs);
+    const void **ip = calloc(g->n_inputs + 1, sizeof *ip);
+    void **op = calloc(g->n_outputs + 1, sizeof *op);
+    if (!st && (!ip || !op))
+        st = ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    for (uint32_t k = 0; !st && k < g->n_inputs; k++)
+        ip[k] = in[k]->data;
+    for (uint32_t k = 0; !st && k < g->n_outputs; k++) {
+        const ir_value *v = &g->values[g->outputs[k]];
+        out[k] = ir_tensor_alloc(v->dtype, &v->shape);
+        if (!out[k])
+            st = ir_fail(d, IR_ERR_NOMEM, "out of memory for output '%s'", ir_q(v->name));
+        else
+            op[k] = out[k]->data;
+    }
+    if (!st && onnxc_run(c, ip, op) != ONNXC_OK)
+        st = ir_fail(d, IR_ERR_MODEL, "%s", onnxc_error(c));
+    if (c && getenv("ONNXC_PROFILE"))
+        onnxc_profile_print(c, stderr);
+    onnxc_destroy(c);
+    cg_jit_free(j);
+    free(ip);
+    free(op);
     return st;
 }
 
@@ -290,7 +329,7 @@ static int write_outputs(const ir_graph *g, const run_opts *o, ir_tensor **out)
 
 int cmd_run(int argc, char **argv)
 {
-    run_opts o = {.engine = "ref", .rtol = 1e-3, .atol = 1e-4};
+    run_opts o = {.engine = "jit", .rtol = 1e-3, .atol = 1e-4};
     int rc = parse_run_opts(argc, argv, &o);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
@@ -304,13 +343,16 @@ int cmd_run(int argc, char **argv)
         st = cli_bind_shape(g, o.shapes[i], &d);
     if (!st)
         st = bind_inputs(g, &o, in, &d);
-    if (!st && o.optimize)
+    bool jit = !strcmp(o.engine, "jit");
+    if (!st && (o.optimize || jit))
         st = optimize_for(g, in, &d);
     if (!st && o.dump_dir && !make_dir(o.dump_dir, &d))
         st = IR_ERR_IO;
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
-    if (!st)
+    if (!st && jit)
+        st = run_jit(g, in, out, &d);
+    else if (!st)
         st = ir_ref_run(g, in, out, o.dump_dir ? dump_value : NULL, (void *)o.dump_dir, &d);
     clock_gettime(CLOCK_MONOTONIC, &t1);
     if (!st) {

@@ -1,0 +1,319 @@
+/* compile.c - `onnxc compile`: an ONNX model to a native executable, shared
+ * library, object file (+ header), LLVM IR or assembly.
+ *
+ * Stages: load, bind input shapes, optimize, lower and emit LLVM IR, LLVM
+ * O3 for the target CPU, object code, then the system C compiler links the
+ * object with the onnxc runtime (libc, libm, pthreads only). Progress goes
+ * to stderr, one line per stage with its time; the compiled model's summary
+ * ends it. The runtime is found in $ONNXC_RUNTIME_DIR, next to the
+ * installed compiler (../lib/onnxc), or in the build tree. */
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli.h"
+#include "codegen.h"
+#include "kernels.h"
+#include "passes.h"
+
+typedef enum { EMIT_EXE, EMIT_LIB, EMIT_OBJ, EMIT_LLVM, EMIT_ASM } emit_kind;
+
+typedef struct {
+    const char *model, *out, *name, *outputs, *target_cpu;
+    const char *shapes[64];
+    int n_shapes, opt_level;
+    emit_kind emit;
+    bool quiet;
+} compile_opts;
+
+static void compile_help(void)
+{
+    puts("usage: onnxc compile MODEL -o OUT [options]\n"
+         "\n"
+         "Compiles an ONNX model to native code through LLVM.\n"
+         "\n"
+         "  -o, --output OUT         the artifact (exe: OUT; lib: OUT = libNAME.so; obj: OUT = NAME.o;\n"
+         "                           lib and obj also write NAME.h beside it)\n"
+         "      --emit KIND          exe (default), lib, obj, llvm (textual IR) or asm\n"
+         "      --name NAME          C symbol prefix (default: from OUT)\n"
+         "      --input-shape NAME:DIMS  bind a dynamic input, e.g. inputs:1x3x800x1066\n"
+         "      --outputs A,B        keep only these outputs\n"
+         "      --target-cpu CPU     LLVM CPU name (default: this machine; e.g. x86-64-v3, znver4)\n"
+         "  -O LEVEL                 LLVM optimization level 0-3 (default 3)\n"
+         "  -q, --quiet              no progress on stderr\n"
+         "  -h, --help               show this help\n"
+         "\n"
+         "The executable takes `--input NAME=FILE.npy ... --output-dir DIR [--repeat N]`.\n"
+         "Exit status: 0 success, 1 bad model or unsupported op, 2 bad usage.");
+}
+
+static bool parse_emit(const char *s, emit_kind *e)
+{
+    static const char *names[] = {"exe", "lib", "obj", "llvm", "asm"};
+    for (int i = 0; i < 5; i++)
+        if (!strcmp(s, names[i])) {
+            *e = (emit_kind)i;
+            return true;
+        }
+    return false;
+}
+
+static int parse_compile_opts(int argc, char **argv, compile_opts *o)
+{
+    static const struct option opts[] = {
+        {"output", required_argument, 0, 'o'},      {"emit", required_argument, 0, 'e'},
+        {"name", required_argument, 0, 'n'},        {"input-shape", required_argument, 0, 's'},
+        {"outputs", required_argument, 0, 'u'},     {"target-cpu", required_argument, 0, 'c'},
+        {"quiet", no_argument, 0, 'q'},             {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
+    int c;
+    optind = 1;
+    opterr = 0;
+    while ((c = getopt_long(argc, argv, "o:O:qh", opts, NULL)) != -1) {
+        switch (c) {
+        case 'o': o->out = optarg; break;
+        case 'n': o->name = optarg; break;
+        case 'u': o->outputs = optarg; break;
+        case 'c': o->target_cpu = optarg; break;
+        case 'q': o->quiet = true; break;
+        case 'e':
+            if (!parse_emit(optarg, &o->emit))
+                return cli_usage_error("compile", "unknown --emit '%s' (exe, lib, obj, llvm, asm)", ir_q(optarg));
+            break;
+        case 'O':
+            if (optarg[0] < '0' || optarg[0] > '3' || optarg[1])
+                return cli_usage_error("compile", "-O expects 0, 1, 2 or 3");
+            o->opt_level = optarg[0] - '0';
+            break;
+        case 's':
+            if (o->n_shapes == 64)
+                return cli_usage_error("compile", "too many --input-shape options");
+            o->shapes[o->n_shapes++] = optarg;
+            break;
+        case 'h': compile_help(); return -1;
+        default: return cli_usage_error("compile", "unknown or incomplete option '%s'", argv[optind - 1]);
+        }
+    }
+    if (optind != argc - 1)
+        return cli_usage_error("compile", optind >= argc ? "missing MODEL" : "expected one MODEL");
+    if (!o->out)
+        return cli_usage_error("compile", "missing -o OUT");
+    o->model = argv[optind];
+    return 0;
+}
+
+/* NAME from OUT: basename without "lib" prefix and extension, as an identifier. */
+static void default_name(const char *out, char *name, size_t n)
+{
+    const char *b = strrchr(out, '/');
+    b = b ? b + 1 : out;
+    if (!strncmp(b, "lib", 3) && b[3])
+        b += 3;
+    size_t o = 0;
+    for (; *b && *b != '.' && o + 1 < n; b++)
+        name[o++] = ((*b >= 'a' && *b <= 'z') || (*b >= 'A' && *b <= 'Z') || (*b >= '0' && *b <= '9')) ? *b : '_';
+    name[o] = 0;
+    if (!o || (name[0] >= '0' && name[0] <= '9'))
+        snprintf(name, n, "model");
+}
+
+static double now_s(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec + (double)t.tv_nsec * 1e-9;
+}
+
+static void stage(const compile_opts *o, const char *what, double t0)
+{
+    if (!o->quiet)
+        fprintf(stderr, "onnxc: %-28s %7.2f s\n", what, now_s() - t0);
+}
+
+/* The runtime directory holding libonnxc_rt.a, onnxc_main.o, onnxc_rt.h. */
+static bool runtime_dir(char *dir, size_t n)
+{
+    const char *env = getenv("ONNXC_RUNTIME_DIR");
+    struct stat st;
+    char probe[PATH_MAX + 32];
+    if (env && *env) {
+        snprintf(dir, n, "%s", env);
+        return true;
+    }
+    char exe[4000];
+    ssize_t l = readlink("/proc/self/exe", exe, sizeof exe - 1);
+    if (l > 0) {
+        exe[l] = 0;
+        char *slash = strrchr(exe, '/');
+        if (slash)
+            *slash = 0;
+        snprintf(dir, n, "%.4000s/../lib/onnxc", exe);
+        snprintf(probe, sizeof probe, "%s/libonnxc_rt.a", dir);
+        if (!stat(probe, &st))
+            return true;
+    }
+    snprintf(dir, n, "%s", ONNXC_BUILD_RUNTIME_DIR);
+    snprintf(probe, sizeof probe, "%s/libonnxc_rt.a", dir);
+    return !stat(probe, &st);
+}
+
+/* Runs argv, waiting; returns its exit status or -1. */
+static int spawn(char *const *argv)
+{
+    pid_t pid = fork();
+    if (pid < 0)
+        return -1;
+    if (pid == 0) {
+        execvp(argv[0], argv);
+        _exit(127);
+    }
+    int st;
+    while (waitpid(pid, &st, 0) < 0)
+        if (errno != EINTR)
+            return -1;
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static ir_status link_artifact(const compile_opts *o, const char *obj, ir_diag *d)
+{
+    char rt[PATH_MAX], lib[PATH_MAX + 32], mainobj[PATH_MAX + 32], tmp[PATH_MAX + 32];
+    if (!runtime_dir(rt, sizeof rt))
+        return ir_fail(d, IR_ERR_IO, "cannot find the onnxc runtime (libonnxc_rt.a); set ONNXC_RUNTIME_DIR");
+    snprintf(lib, sizeof lib, "%s/libonnxc_rt.a", rt);
+    snprintf(mainobj, sizeof mainobj, "%s/onnxc_main.o", rt);
+    snprintf(tmp, sizeof tmp, "%s.tmp-%ld", o->out, (long)getpid());
+    const char *cc = getenv("CC") && *getenv("CC") ? getenv("CC") : "cc";
+    char *argv[16];
+    int a = 0;
+    argv[a++] = (char *)cc;
+    if (o->emit == EMIT_LIB)
+        argv[a++] = "-shared";
+    argv[a++] = "-o";
+    argv[a++] = tmp;
+    argv[a++] = (char *)obj;
+    if (o->emit == EMIT_EXE)
+        argv[a++] = mainobj;
+    argv[a++] = lib;
+    argv[a++] = "-lm";
+    argv[a++] = "-lpthread";
+    argv[a] = NULL;
+    int rc = spawn(argv);
+    if (rc != 0 || rename(tmp, o->out)) {
+        unlink(tmp);
+        return ir_fail(d, IR_ERR_IO, "linking %s with %s failed (exit %d)", ir_q(o->out), cc, rc);
+    }
+    return IR_OK;
+}
+
+static ir_status prepare(ir_graph *g, const compile_opts *o, ir_diag *d)
+{
+    for (int i = 0; i < o->n_shapes; i++) {
+        ir_status st = cli_bind_shape(g, o->shapes[i], d);
+        if (st)
+            return st;
+    }
+    for (uint32_t k = 0; k < g->n_inputs; k++)
+        if (!ir_shape_static(&g->values[g->inputs[k]].shape)) {
+            char s[256];
+            ir_shape_format(&g->values[g->inputs[k]].shape, s, sizeof s);
+            return ir_fail(d, IR_ERR_USAGE, "input '%s' has dynamic shape %s: bind it with --input-shape %s:DIMS",
+                           ir_q(g->values[g->inputs[k]].name), s, ir_q(g->values[g->inputs[k]].name));
+        }
+    pass_options po = pass_options_default();
+    char *list = o->outputs ? strdup(o->outputs) : NULL;
+    const char *names[256];
+    if (list)
+        for (char *t = strtok(list, ","); t && po.n_outputs < 256; t = strtok(NULL, ","))
+            names[po.n_outputs++] = t;
+    po.outputs = list ? names : NULL;
+    pass_report r;
+    pass_report_init(&r);
+    ir_status st = passes_optimize(g, &po, &r, d);
+    pass_report_free(&r);
+    free(list);
+    return st;
+}
+
+/* Writes the module as the requested artifact (obj/lib/exe via an object). */
+static ir_status write_artifact(cg_module *m, const compile_opts *o, double t0, ir_diag *d)
+{
+    if (o->emit == EMIT_LLVM || o->emit == EMIT_ASM)
+        return cg_emit_text(m, o->out, o->emit == EMIT_ASM, d);
+    char obj[PATH_MAX + 32];
+    if (o->emit == EMIT_OBJ)
+        snprintf(obj, sizeof obj, "%s", o->out);
+    else
+        snprintf(obj, sizeof obj, "%s.o.tmp-%ld", o->out, (long)getpid());
+    ir_status st = cg_emit_object(m, obj, d);
+    stage(o, "LLVM O3 + object code", t0);
+    if (!st && o->emit != EMIT_OBJ) {
+        st = link_artifact(o, obj, d);
+        unlink(obj);
+        stage(o, "link", t0);
+    }
+    if (!st && o->emit != EMIT_EXE) {
+        char hdr[PATH_MAX + 160];
+        const char *slash = strrchr(o->out, '/');
+        int dirlen = slash ? (int)(slash - o->out + 1) : 0;
+        snprintf(hdr, sizeof hdr, "%.*s%s.h", dirlen, o->out, o->name);
+        st = cg_emit_header(m, hdr, d);
+    }
+    return st;
+}
+
+static void summary(const compile_opts *o, const ir_graph *g, const cg_module *m, double t0)
+{
+    if (o->quiet)
+        return;
+    const cg_stats *s = cg_module_stats(m);
+    struct stat st;
+    long long size = stat(o->out, &st) ? -1 : (long long)st.st_size;
+    fprintf(stderr, "onnxc: compiled %s -> %s (%s) in %.2f s\n", ir_q(o->model), ir_q(o->out),
+            (const char *[]){"executable", "shared library", "object", "LLVM IR", "assembly"}[o->emit], now_s() - t0);
+    fprintf(stderr, "onnxc:   %u nodes; weights %.1f MB; workspace %.1f MB; scratch %.1f KB/thread; file %.1f MB\n",
+            g->n_nodes, (double)s->const_bytes / 1e6, (double)s->arena_bytes / 1e6, (double)s->scratch_bytes / 1e3,
+            (double)size / 1e6);
+}
+
+int cmd_compile(int argc, char **argv)
+{
+    compile_opts o = {.opt_level = 3, .emit = EMIT_EXE};
+    int rc = parse_compile_opts(argc, argv, &o);
+    if (rc)
+        return rc < 0 ? EXIT_OK : rc;
+    char name[128];
+    if (!o.name) {
+        default_name(o.out, name, sizeof name);
+        o.name = name;
+    }
+    double t0 = now_s();
+    ir_diag d = {0};
+    ir_graph *g = cli_load(o.model, &d);
+    if (!g)
+        return cli_fail(&d);
+    stage(&o, "load", t0);
+    ir_status st = prepare(g, &o, &d);
+    stage(&o, "optimize", t0);
+    cg_module *m = NULL;
+    cg_options co = cg_options_default();
+    co.name = o.name;
+    co.target_cpu = o.target_cpu;
+    co.opt_level = o.opt_level;
+    if (!st)
+        st = cg_build(g, &co, &m, &d);
+    stage(&o, "lower + emit LLVM IR", t0);
+    if (!st)
+        st = write_artifact(m, &o, t0, &d);
+    if (!st)
+        summary(&o, g, m, t0);
+    rc = st ? cli_fail(&d) : EXIT_OK;
+    cg_module_free(m);
+    ir_graph_free(g);
+    return rc;
+}

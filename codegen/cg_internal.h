@@ -1,0 +1,38 @@
+/* cg_internal.h - what codegen's files share beyond codegen.h: the program
+ * (buffers and lowered nodes) and its construction. Also used by the kernel
+ * tests, which run lowered nodes natively. */
+#ifndef ONNXC_CG_INTERNAL_H
+#define ONNXC_CG_INTERNAL_H
+
+#include "../runtime/onnxc_model.h"
+#include "codegen.h"
+
+typedef struct {
+    int32_t kind;     /* ONNXC_BUF_* */
+    int32_t index;    /* INPUT/OUTPUT index */
+    uint64_t offset;  /* ARENA offset */
+    const void *data; /* CONST data */
+    uint64_t bytes;
+    int32_t value;    /* IR value, -1 for constants made by lowering */
+} cg_buf_info;
+
+struct cg_program {
+    const ir_graph *g;
+    ir_arena *arena; /* descriptors, copied constants */
+    mem_plan plan;
+    cg_buf_info *bufs;
+    uint32_t n_bufs, cap_bufs;
+    int32_t *buf_of; /* IR value -> buffer */
+    cg_lowered *nodes; /* one per graph node */
+    uint64_t scratch_bytes;
+    int threads_hint;
+};
+
+/* Plans memory, assigns buffers and lowers every node. */
+ir_status cg_program_build(const ir_graph *g, int threads_hint, cg_program **out, ir_diag *d);
+void cg_program_free(cg_program *p);
+/* Resolves every buffer's address for a native run (tests). */
+void cg_program_bind(const cg_program *p, void *arena, const void *const *inputs, void *const *outputs,
+                     void **bufs);
+
+#endif

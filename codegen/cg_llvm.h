@@ -1,0 +1,36 @@
+/* cg_llvm.h - the LLVM side of codegen/, shared by emit.c, target.c and
+ * jit.c (the only files that include LLVM headers). */
+#ifndef ONNXC_CG_LLVM_H
+#define ONNXC_CG_LLVM_H
+
+#include <llvm-c/Core.h>
+#include <llvm-c/TargetMachine.h>
+
+#include "cg_internal.h"
+
+struct cg_module {
+    char name[128];
+    cg_options opt;
+    cg_program *prog;
+    LLVMContextRef ctx;
+    bool own_ctx;
+    LLVMModuleRef mod;
+    LLVMTargetMachineRef tm;
+    char *triple, *cpu, *features;
+    LLVMTypeRef ptr_ty, task_ty, kernel_ty, node_ty, buf_ty, tensor_ty, model_ty;
+    LLVMValueRef model_gv;
+    bool optimized;
+    cg_stats stats;
+};
+
+double cg_now_ms(void);
+/* Builds the module in ctx (NULL: a context of its own). */
+ir_status cg_build_in(const ir_graph *g, const cg_options *o, LLVMContextRef ctx, cg_module **out, ir_diag *d);
+/* Creates the target machine for m->opt (host CPU unless named). */
+ir_status cg_target_init(cg_module *m, ir_diag *d);
+/* Sets the module's triple and data layout. */
+void cg_target_apply(cg_module *m);
+/* Stamps the target CPU/features on every function and runs O-level passes. */
+ir_status cg_optimize(cg_module *m, ir_diag *d);
+
+#endif

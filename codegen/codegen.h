@@ -1,0 +1,95 @@
+/* codegen.h - from an optimized graph to native code through LLVM; one
+ * public header for codegen/.
+ *
+ *     cg_options o = cg_options_default();          // host CPU, O3
+ *     cg_module *m;
+ *     if (cg_build(g, &o, &m, &d)) ...              // g optimized, static shapes
+ *     cg_emit_object(m, "detr.o", &d);              // or cg_jit(m, &jm, &d)
+ *     cg_module_free(m);
+ *
+ * Design: every node is lowered to (kernel template, descriptor, task count,
+ * scratch size) by its op family (lower_*.c); weights are prepacked by the
+ * lowering into constant buffers. The emitter builds an LLVM module holding
+ * the kernel templates (bitcode compiled from codegen/kernels at build time),
+ * the constants, one wrapper per node that calls its kernel with its
+ * descriptor, and the `onnxc_model` table the runtime runs (runtime/
+ * onnxc_model.h). LLVM's O3 pipeline for the target CPU then specializes
+ * each kernel to its node's shapes and vectorizes it. */
+#ifndef ONNXC_CODEGEN_H
+#define ONNXC_CODEGEN_H
+
+#include <stdio.h>
+
+#include "ir.h"
+#include "passes.h"
+
+typedef struct {
+    const char *name;       /* symbol prefix of the model (C identifier) */
+    const char *target_cpu; /* NULL: host; e.g. "x86-64-v3", "znver4" */
+    const char *target_features; /* NULL: those of the CPU */
+    int opt_level;          /* 0..3 */
+    bool verbose;           /* progress on stderr */
+} cg_options;
+
+cg_options cg_options_default(void);
+
+typedef struct cg_module cg_module;
+
+/* Lowers and emits g (which must have static shapes everywhere). Fails with
+ * IR_ERR_UNSUPPORTED naming every node whose op the compiler lacks. */
+ir_status cg_build(const ir_graph *g, const cg_options *o, cg_module **out, ir_diag *d);
+void cg_module_free(cg_module *m);
+
+/* Output of the module after optimization. */
+ir_status cg_emit_object(cg_module *m, const char *path, ir_diag *d);
+ir_status cg_emit_text(cg_module *m, const char *path, bool assembly, ir_diag *d);
+/* Writes NAME.h declaring the model (and the create/run/destroy wrappers). */
+ir_status cg_emit_header(const cg_module *m, const char *path, ir_diag *d);
+
+/* JIT (LLVM ORC): builds, optimizes and compiles g in memory for the host;
+ * *model gets the `onnxc_model` table (valid until cg_jit_free). */
+typedef struct cg_jit cg_jit;
+ir_status cg_jit_build(const ir_graph *g, const cg_options *o, cg_jit **out, const void **model, ir_diag *d);
+void cg_jit_free(cg_jit *j);
+
+/* Statistics of the last build. */
+typedef struct {
+    uint32_t nodes;
+    uint64_t const_bytes, arena_bytes, scratch_bytes;
+    double lower_ms, emit_ms, opt_ms, obj_ms;
+} cg_stats;
+const cg_stats *cg_module_stats(const cg_module *m);
+
+/* ---- lowering interface (for lower_*.c) --------------------------------- */
+
+typedef struct cg_program cg_program;
+
+typedef struct {
+    const char *kernel;     /* kernel template, e.g. "gemm" for onnxc_k_gemm */
+    const void *desc;       /* descriptor bytes (copied by cg_lower_node's caller) */
+    size_t desc_size;
+    int64_t n_tasks;        /* >= 1 */
+    uint64_t scratch_bytes; /* per thread */
+    double flops;
+} cg_lowered;
+
+const ir_graph *cg_graph(const cg_program *p);
+/* Buffer index of IR value v (graph input, output, intermediate or
+ * constant); -1 for v < 0 (omitted optional operand). */
+int32_t cg_buf(cg_program *p, int32_t v);
+/* A new constant buffer holding a copy of data (e.g. prepacked weights);
+ * returns its index or -1 (out of memory). */
+int32_t cg_const(cg_program *p, const void *data, uint64_t bytes);
+/* Room for a descriptor that lives as long as the program. */
+void *cg_alloc(cg_program *p, size_t bytes);
+/* Threads the model will most likely run with (for task-count choices). */
+int cg_threads_hint(const cg_program *p);
+
+/* One lowering function per op family; the table lives in lower.c. */
+typedef ir_status (*cg_lower_fn)(cg_program *p, const ir_node *n, cg_lowered *out, ir_diag *d);
+#define L(op, fn) ir_status cg_lower_##fn(cg_program *p, const ir_node *n, cg_lowered *out, ir_diag *d);
+#include "lower_dense.def"
+#include "lower_light.def"
+#undef L
+
+#endif

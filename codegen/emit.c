@@ -1,0 +1,311 @@
+/* emit.c - builds the LLVM module of a compiled model.
+ *
+ * The module holds: the kernel templates (bitcode compiled from
+ * codegen/kernels at build time, linked in, marked always-inline and
+ * internal), every constant buffer as a 64-byte aligned constant global,
+ * every node's descriptor as a constant global, one wrapper per node that
+ * calls its kernel with its descriptor (so O3 specializes the kernel to the
+ * node), and the `onnxc_model` table the runtime executes. Everything is
+ * built through the LLVM C API; target.c optimizes and emits it. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <llvm-c/BitReader.h>
+#include <llvm-c/Core.h>
+#include <llvm-c/Linker.h>
+
+#include "cg_internal.h"
+#include "cg_llvm.h"
+
+extern const unsigned char onnxc_kernels_bc[];
+extern const unsigned long onnxc_kernels_bc_size;
+
+cg_options cg_options_default(void)
+{
+    return (cg_options){.name = "model", .opt_level = 3};
+}
+
+double cg_now_ms(void)
+{
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return (double)t.tv_sec * 1e3 + (double)t.tv_nsec * 1e-6;
+}
+
+static ir_status link_kernels(cg_module *m, ir_diag *d)
+{
+    LLVMMemoryBufferRef buf = LLVMCreateMemoryBufferWithMemoryRangeCopy(
+        (const char *)onnxc_kernels_bc, (size_t)onnxc_kernels_bc_size, "onnxc_kernels");
+    LLVMModuleRef km = NULL;
+    if (LLVMParseBitcodeInContext2(m->ctx, buf, &km)) {
+        LLVMDisposeMemoryBuffer(buf);
+        return ir_fail(d, IR_ERR_INTERNAL, "the embedded kernel bitcode does not load");
+    }
+    LLVMDisposeMemoryBuffer(buf);
+    LLVMSetTarget(km, LLVMGetTarget(m->mod));
+    LLVMSetDataLayout(km, LLVMGetDataLayoutStr(m->mod));
+    if (LLVMLinkModules2(m->mod, km))
+        return ir_fail(d, IR_ERR_INTERNAL, "linking the kernel bitcode failed");
+    unsigned ai = LLVMGetEnumAttributeKindForName("alwaysinline", 12);
+    unsigned ni = LLVMGetEnumAttributeKindForName("noinline", 8);
+    for (LLVMValueRef f = LLVMGetFirstFunction(m->mod); f; f = LLVMGetNextFunction(f)) {
+        if (LLVMIsDeclaration(f))
+            continue;
+        size_t len;
+        const char *name = LLVMGetValueName2(f, &len);
+        LLVMSetLinkage(f, LLVMInternalLinkage);
+        if (!strncmp(name, "onnxc_k_", 8)) {
+            LLVMRemoveEnumAttributeAtIndex(f, LLVMAttributeFunctionIndex, ni);
+            LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, LLVMCreateEnumAttribute(m->ctx, ai, 0));
+        }
+    }
+    for (LLVMValueRef gv = LLVMGetFirstGlobal(m->mod); gv; gv = LLVMGetNextGlobal(gv))
+        if (!LLVMIsDeclaration(gv))
+            LLVMSetLinkage(gv, LLVMInternalLinkage);
+    return IR_OK;
+}
+
+/* A private constant global holding bytes, aligned; returns it (a ptr). */
+static LLVMValueRef const_bytes(cg_module *m, const char *name, const void *data, uint64_t n, unsigned align)
+{
+    LLVMValueRef init = LLVMConstStringInContext2(m->ctx, data ? data : "", data ? (size_t)n : 0, 1);
+    LLVMValueRef gv = LLVMAddGlobal(m->mod, LLVMTypeOf(init), name);
+    LLVMSetInitializer(gv, init);
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetLinkage(gv, LLVMPrivateLinkage);
+    LLVMSetAlignment(gv, align);
+    return gv;
+}
+
+static LLVMValueRef cstring(cg_module *m, const char *s)
+{
+    return const_bytes(m, "str", s, strlen(s) + 1, 1);
+}
+
+/* node_i(bufs, task, scratch) { onnxc_k_K(&desc_i, bufs, task, scratch); } */
+static ir_status emit_node(cg_module *m, uint32_t i, LLVMValueRef *fn_out, ir_diag *d)
+{
+    const cg_lowered *ln = &m->prog->nodes[i];
+    char name[160];
+    snprintf(name, sizeof name, "onnxc_k_%s", ln->kernel);
+    LLVMValueRef kernel = LLVMGetNamedFunction(m->mod, name);
+    if (!kernel || LLVMIsDeclaration(kernel))
+        return ir_fail(d, IR_ERR_INTERNAL, "node '%s': kernel %s is not in the kernel bitcode",
+                       ir_q(m->prog->g->nodes[i].name), name);
+    snprintf(name, sizeof name, "desc_%u", i);
+    LLVMValueRef desc = const_bytes(m, name, ln->desc, ln->desc_size, 64);
+    snprintf(name, sizeof name, "node_%u", i);
+    LLVMValueRef fn = LLVMAddFunction(m->mod, name, m->task_ty);
+    LLVMSetLinkage(fn, LLVMInternalLinkage);
+    LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(m->ctx, fn, "entry");
+    LLVMBuilderRef b = LLVMCreateBuilderInContext(m->ctx);
+    LLVMPositionBuilderAtEnd(b, bb);
+    LLVMValueRef args[4] = {desc, LLVMGetParam(fn, 0), LLVMGetParam(fn, 1), LLVMGetParam(fn, 2)};
+    LLVMBuildCall2(b, m->kernel_ty, kernel, args, 4, "");
+    LLVMBuildRetVoid(b);
+    LLVMDisposeBuilder(b);
+    *fn_out = fn;
+    return IR_OK;
+}
+
+static LLVMValueRef i32c(cg_module *m, int64_t v) { return LLVMConstInt(LLVMInt32TypeInContext(m->ctx), (unsigned long long)v, 1); }
+static LLVMValueRef i64c(cg_module *m, int64_t v) { return LLVMConstInt(LLVMInt64TypeInContext(m->ctx), (unsigned long long)v, 1); }
+
+static LLVMValueRef array_global(cg_module *m, const char *name, LLVMTypeRef elem, LLVMValueRef *vals, uint32_t n)
+{
+    LLVMValueRef init = LLVMConstArray2(elem, vals, n);
+    LLVMValueRef gv = LLVMAddGlobal(m->mod, LLVMTypeOf(init), name);
+    LLVMSetInitializer(gv, init);
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetLinkage(gv, LLVMPrivateLinkage);
+    LLVMSetAlignment(gv, 16);
+    return gv;
+}
+
+static LLVMValueRef tensor_descs(cg_module *m, const char *name, const int32_t *vals, uint32_t n)
+{
+    const ir_graph *g = m->prog->g;
+    LLVMValueRef *items = calloc(n + 1, sizeof *items);
+    for (uint32_t k = 0; k < n; k++) {
+        const ir_value *v = &g->values[vals[k]];
+        LLVMValueRef dims[ONNXC_MAX_RANK];
+        for (int j = 0; j < ONNXC_MAX_RANK; j++)
+            dims[j] = i64c(m, j < v->shape.rank ? v->shape.dims[j] : 0);
+        LLVMValueRef f[4] = {cstring(m, v->name), i32c(m, v->dtype), i32c(m, v->shape.rank),
+                             LLVMConstArray2(LLVMInt64TypeInContext(m->ctx), dims, ONNXC_MAX_RANK)};
+        items[k] = LLVMConstNamedStruct(m->tensor_ty, f, 4);
+    }
+    LLVMValueRef gv = array_global(m, name, m->tensor_ty, items, n);
+    free(items);
+    return gv;
+}
+
+static LLVMValueRef buf_descs(cg_module *m)
+{
+    const cg_program *p = m->prog;
+    LLVMValueRef *items = calloc(p->n_bufs + 1, sizeof *items);
+    LLVMValueRef null = LLVMConstPointerNull(m->ptr_ty);
+    for (uint32_t i = 0; i < p->n_bufs; i++) {
+        const cg_buf_info *b = &p->bufs[i];
+        LLVMValueRef data = null;
+        if (b->kind == ONNXC_BUF_CONST) {
+            char name[64];
+            snprintf(name, sizeof name, "const_%u", i);
+            data = const_bytes(m, name, b->data, b->bytes, 64);
+            m->stats.const_bytes += b->bytes;
+        }
+        LLVMValueRef f[4] = {i32c(m, b->kind), i32c(m, b->index), i64c(m, (int64_t)b->offset), data};
+        items[i] = LLVMConstNamedStruct(m->buf_ty, f, 4);
+    }
+    LLVMValueRef gv = array_global(m, "bufs", m->buf_ty, items, p->n_bufs);
+    free(items);
+    return gv;
+}
+
+static ir_status node_descs(cg_module *m, LLVMValueRef *out, ir_diag *d)
+{
+    const cg_program *p = m->prog;
+    const ir_graph *g = p->g;
+    LLVMValueRef *items = calloc(g->n_nodes + 1, sizeof *items);
+    if (!items)
+        return ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; i < g->n_nodes; i++) {
+        LLVMValueRef fn = NULL;
+        ir_status st = emit_node(m, i, &fn, d);
+        if (st) {
+            free(items);
+            return st;
+        }
+        const ir_node *n = &g->nodes[i];
+        char op[256];
+        snprintf(op, sizeof op, "%s%s%s", n->domain, *n->domain ? "." : "", n->op_type);
+        LLVMValueRef f[5] = {fn, i64c(m, p->nodes[i].n_tasks), cstring(m, n->name), cstring(m, op),
+                             LLVMConstReal(LLVMDoubleTypeInContext(m->ctx), p->nodes[i].flops)};
+        items[i] = LLVMConstNamedStruct(m->node_ty, f, 5);
+    }
+    *out = array_global(m, "nodes", m->node_ty, items, g->n_nodes);
+    free(items);
+    return IR_OK;
+}
+
+static void make_types(cg_module *m)
+{
+    LLVMContextRef c = m->ctx;
+    LLVMTypeRef i32 = LLVMInt32TypeInContext(c), i64 = LLVMInt64TypeInContext(c);
+    m->ptr_ty = LLVMPointerTypeInContext(c, 0);
+    LLVMTypeRef targs[3] = {m->ptr_ty, i64, m->ptr_ty}, kargs[4] = {m->ptr_ty, m->ptr_ty, i64, m->ptr_ty};
+    m->task_ty = LLVMFunctionType(LLVMVoidTypeInContext(c), targs, 3, 0);
+    m->kernel_ty = LLVMFunctionType(LLVMVoidTypeInContext(c), kargs, 4, 0);
+    m->node_ty = LLVMStructCreateNamed(c, "onnxc_node_desc");
+    LLVMTypeRef nf[5] = {m->ptr_ty, i64, m->ptr_ty, m->ptr_ty, LLVMDoubleTypeInContext(c)};
+    LLVMStructSetBody(m->node_ty, nf, 5, 0);
+    m->buf_ty = LLVMStructCreateNamed(c, "onnxc_buf_desc");
+    LLVMTypeRef bf[4] = {i32, i32, i64, m->ptr_ty};
+    LLVMStructSetBody(m->buf_ty, bf, 4, 0);
+    m->tensor_ty = LLVMStructCreateNamed(c, "onnxc_tensor_desc");
+    LLVMTypeRef tf[4] = {m->ptr_ty, i32, i32, LLVMArrayType2(i64, ONNXC_MAX_RANK)};
+    LLVMStructSetBody(m->tensor_ty, tf, 4, 0);
+    m->model_ty = LLVMStructCreateNamed(c, "onnxc_model");
+    LLVMTypeRef mf[12] = {i32, m->ptr_ty, i64, i64, i32, i32, m->ptr_ty, m->ptr_ty, i32, m->ptr_ty, i32, m->ptr_ty};
+    LLVMStructSetBody(m->model_ty, mf, 12, 0);
+}
+
+static ir_status emit_model(cg_module *m, ir_diag *d)
+{
+    const cg_program *p = m->prog;
+    const ir_graph *g = p->g;
+    LLVMValueRef nodes = NULL;
+    ir_status st = node_descs(m, &nodes, d);
+    if (st)
+        return st;
+    uint64_t arena = (p->plan.arena_bytes + 63) / 64 * 64;
+    LLVMValueRef f[12] = {i32c(m, ONNXC_MODEL_ABI), cstring(m, m->name), i64c(m, (int64_t)arena),
+                          i64c(m, (int64_t)p->scratch_bytes), i32c(m, g->n_inputs), i32c(m, g->n_outputs),
+                          tensor_descs(m, "inputs", g->inputs, g->n_inputs),
+                          tensor_descs(m, "outputs", g->outputs, g->n_outputs), i32c(m, p->n_bufs), buf_descs(m),
+                          i32c(m, g->n_nodes), nodes};
+    char sym[200];
+    snprintf(sym, sizeof sym, "%s_model", m->name);
+    LLVMValueRef gv = LLVMAddGlobal(m->mod, m->model_ty, sym);
+    LLVMSetInitializer(gv, LLVMConstNamedStruct(m->model_ty, f, 12));
+    LLVMSetGlobalConstant(gv, 1);
+    LLVMSetLinkage(gv, LLVMExternalLinkage);
+    m->model_gv = gv;
+    /* the executable's main finds the model through this weak alias */
+    LLVMValueRef alias = LLVMAddAlias2(m->mod, m->model_ty, 0, gv, "onnxc_entry_model");
+    LLVMSetLinkage(alias, LLVMWeakAnyLinkage);
+    m->stats.arena_bytes = arena;
+    m->stats.scratch_bytes = p->scratch_bytes;
+    m->stats.nodes = g->n_nodes;
+    return IR_OK;
+}
+
+static bool valid_identifier(const char *s)
+{
+    if (!*s || (*s >= '0' && *s <= '9') || strlen(s) > 100)
+        return false;
+    for (; *s; s++)
+        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') || *s == '_'))
+            return false;
+    return true;
+}
+
+ir_status cg_build_in(const ir_graph *g, const cg_options *o, LLVMContextRef ctx, cg_module **out, ir_diag *d)
+{
+    *out = NULL;
+    if (!valid_identifier(o->name))
+        return ir_fail(d, IR_ERR_USAGE, "--name '%s' is not a C identifier", ir_q(o->name));
+    cg_module *m = calloc(1, sizeof *m);
+    if (!m)
+        return ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    snprintf(m->name, sizeof m->name, "%s", o->name);
+    m->opt = *o;
+    m->own_ctx = ctx == NULL;
+    m->ctx = ctx ? ctx : LLVMContextCreate();
+    double t0 = cg_now_ms();
+    ir_status st = cg_program_build(g, 2, &m->prog, d);
+    m->stats.lower_ms = cg_now_ms() - t0;
+    if (!st)
+        st = cg_target_init(m, d);
+    if (!st) {
+        t0 = cg_now_ms();
+        m->mod = LLVMModuleCreateWithNameInContext(m->name, m->ctx);
+        cg_target_apply(m);
+        make_types(m);
+        st = link_kernels(m, d);
+        if (!st)
+            st = emit_model(m, d);
+        m->stats.emit_ms = cg_now_ms() - t0;
+    }
+    if (st) {
+        cg_module_free(m);
+        return st;
+    }
+    *out = m;
+    return IR_OK;
+}
+
+ir_status cg_build(const ir_graph *g, const cg_options *o, cg_module **out, ir_diag *d)
+{
+    return cg_build_in(g, o, NULL, out, d);
+}
+
+void cg_module_free(cg_module *m)
+{
+    if (!m)
+        return;
+    if (m->mod)
+        LLVMDisposeModule(m->mod);
+    if (m->tm)
+        LLVMDisposeTargetMachine(m->tm);
+    if (m->own_ctx && m->ctx)
+        LLVMContextDispose(m->ctx);
+    cg_program_free(m->prog);
+    free(m->cpu);
+    free(m->features);
+    free(m->triple);
+    free(m);
+}
+
+const cg_stats *cg_module_stats(const cg_module *m) { return &m->stats; }

@@ -1,0 +1,192 @@
+/* program.c - the lowered form of a graph: buffers and lowered nodes.
+ *
+ * Every IR value a kernel touches becomes a buffer: a graph input or output
+ * (the caller's memory), a constant (data emitted into the artifact), or an
+ * intermediate at its offset in the arena planned by plan_memory. Lowering
+ * functions ask for buffers by value, add constants of their own (prepacked
+ * weights), and describe each node as kernel + descriptor + task count. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "codegen.h"
+#include "cg_internal.h"
+
+static const struct {
+    ir_op op;
+    cg_lower_fn fn;
+} lowerings[] = {
+#define L(op, fn) {IR_OP_##op, cg_lower_##fn},
+#include "lower_dense.def"
+#include "lower_light.def"
+#undef L
+    {IR_OP_COUNT, NULL}, /* sentinel */
+};
+
+const ir_graph *cg_graph(const cg_program *p) { return p->g; }
+int cg_threads_hint(const cg_program *p) { return p->threads_hint; }
+
+void *cg_alloc(cg_program *p, size_t bytes) { return ir_arena_alloc(p->arena, bytes ? bytes : 1, 64); }
+
+static int32_t add_buf(cg_program *p, cg_buf_info b)
+{
+    if (p->n_bufs == p->cap_bufs) {
+        uint32_t nc = p->cap_bufs ? 2 * p->cap_bufs : 64;
+        cg_buf_info *nb = realloc(p->bufs, nc * sizeof *nb);
+        if (!nb)
+            return -1;
+        p->bufs = nb;
+        p->cap_bufs = nc;
+    }
+    p->bufs[p->n_bufs] = b;
+    return (int32_t)p->n_bufs++;
+}
+
+int32_t cg_const(cg_program *p, const void *data, uint64_t bytes)
+{
+    void *copy = ir_arena_alloc(p->arena, bytes ? (size_t)bytes : 1, 64);
+    if (!copy)
+        return -1;
+    if (bytes)
+        memcpy(copy, data, (size_t)bytes);
+    return add_buf(p, (cg_buf_info){ONNXC_BUF_CONST, 0, 0, copy, bytes, -1});
+}
+
+int32_t cg_buf(cg_program *p, int32_t v)
+{
+    if (v < 0)
+        return -1;
+    if (p->buf_of[v] >= 0)
+        return p->buf_of[v];
+    const ir_graph *g = p->g;
+    const ir_value *val = &g->values[v];
+    cg_buf_info b = {ONNXC_BUF_ARENA, 0, 0, NULL, 0, v};
+    for (uint32_t k = 0; k < g->n_outputs; k++)
+        if (g->outputs[k] == v) {
+            b.kind = ONNXC_BUF_OUTPUT;
+            b.index = (int32_t)k;
+        }
+    for (uint32_t k = 0; b.kind == ONNXC_BUF_ARENA && k < g->n_inputs; k++)
+        if (g->inputs[k] == v) {
+            b.kind = ONNXC_BUF_INPUT;
+            b.index = (int32_t)k;
+        }
+    if (b.kind == ONNXC_BUF_ARENA && (val->flags & IR_VALUE_CONST) && val->data) {
+        b.kind = ONNXC_BUF_CONST;
+        b.data = val->data->data;
+        b.bytes = val->data->nbytes;
+    } else if (b.kind == ONNXC_BUF_ARENA) {
+        for (uint32_t i = 0; i < p->plan.n_slots; i++)
+            if (p->plan.slots[i].value == v) {
+                b.offset = p->plan.slots[i].offset;
+                b.bytes = p->plan.slots[i].bytes;
+            }
+    }
+    int32_t idx = add_buf(p, b);
+    p->buf_of[v] = idx;
+    return idx;
+}
+
+static ir_status lower_node(cg_program *p, uint32_t i, ir_diag *d)
+{
+    const ir_node *n = &p->g->nodes[i];
+    for (size_t k = 0; lowerings[k].fn; k++)
+        if (lowerings[k].op == n->op) {
+            cg_lowered *out = &p->nodes[i];
+            memset(out, 0, sizeof *out);
+            out->n_tasks = 1;
+            ir_status st = lowerings[k].fn(p, n, out, d);
+            if (st)
+                return st;
+            if (out->n_tasks < 1 || !out->kernel || !out->desc)
+                return ir_fail(d, IR_ERR_INTERNAL, "node '%s' (%s): lowering produced no kernel", ir_q(n->name),
+                               n->op_type);
+            void *copy = cg_alloc(p, out->desc_size);
+            if (!copy)
+                return ir_fail(d, IR_ERR_NOMEM, "out of memory");
+            memcpy(copy, out->desc, out->desc_size);
+            out->desc = copy;
+            if (out->scratch_bytes > p->scratch_bytes)
+                p->scratch_bytes = (out->scratch_bytes + 63) / 64 * 64;
+            return IR_OK;
+        }
+    return IR_ERR_UNSUPPORTED;
+}
+
+/* Names every node whose op has no lowering, all at once. */
+static ir_status lower_all(cg_program *p, ir_diag *d)
+{
+    char list[800] = "";
+    size_t o = 0;
+    uint32_t missing = 0;
+    for (uint32_t i = 0; i < p->g->n_nodes; i++) {
+        ir_status st = lower_node(p, i, d);
+        if (st == IR_ERR_UNSUPPORTED) {
+            const ir_node *n = &p->g->nodes[i];
+            if (!strstr(list, n->op_type) && o < sizeof list - 120)
+                o += (size_t)snprintf(list + o, sizeof list - o, "%s%s%s%s (first at node '%s')", missing ? ", " : "",
+                                      *n->domain ? n->domain : "", *n->domain ? "." : "", n->op_type, ir_q(n->name));
+            missing++;
+        } else if (st) {
+            return st;
+        }
+    }
+    if (missing)
+        return ir_fail(d, IR_ERR_UNSUPPORTED, "the compiler cannot yet generate code for %u node%s: %s", missing,
+                       missing > 1 ? "s" : "", list);
+    return IR_OK;
+}
+
+ir_status cg_program_build(const ir_graph *g, int threads_hint, cg_program **out, ir_diag *d)
+{
+    cg_program *p = calloc(1, sizeof *p);
+    *out = NULL;
+    if (!p)
+        return ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    p->g = g;
+    p->threads_hint = threads_hint > 0 ? threads_hint : 2;
+    p->arena = ir_arena_new();
+    p->buf_of = malloc((g->n_values + 1) * sizeof *p->buf_of);
+    p->nodes = calloc(g->n_nodes + 1, sizeof *p->nodes);
+    ir_status st = p->arena && p->buf_of && p->nodes ? IR_OK : ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    if (!st) {
+        memset(p->buf_of, 0xff, (g->n_values + 1) * sizeof *p->buf_of);
+        st = plan_memory(g, &p->plan, d);
+    }
+    for (uint32_t k = 0; !st && k < g->n_inputs; k++)
+        st = cg_buf(p, g->inputs[k]) < 0 ? ir_fail(d, IR_ERR_NOMEM, "out of memory") : IR_OK;
+    for (uint32_t k = 0; !st && k < g->n_outputs; k++)
+        st = cg_buf(p, g->outputs[k]) < 0 ? ir_fail(d, IR_ERR_NOMEM, "out of memory") : IR_OK;
+    if (!st)
+        st = lower_all(p, d);
+    if (st) {
+        cg_program_free(p);
+        return st;
+    }
+    *out = p;
+    return IR_OK;
+}
+
+void cg_program_free(cg_program *p)
+{
+    if (!p)
+        return;
+    mem_plan_free(&p->plan);
+    free(p->bufs);
+    free(p->buf_of);
+    free(p->nodes);
+    ir_arena_free(p->arena);
+    free(p);
+}
+
+void cg_program_bind(const cg_program *p, void *arena, const void *const *inputs, void *const *outputs, void **bufs)
+{
+    for (uint32_t i = 0; i < p->n_bufs; i++) {
+        const cg_buf_info *b = &p->bufs[i];
+        switch (b->kind) {
+        case ONNXC_BUF_ARENA: bufs[i] = (char *)arena + b->offset; break;
+        case ONNXC_BUF_INPUT: bufs[i] = (void *)(uintptr_t)inputs[b->index]; break;
+        case ONNXC_BUF_OUTPUT: bufs[i] = outputs[b->index]; break;
+        default: bufs[i] = (void *)(uintptr_t)b->data;
+        }
+    }
+}

@@ -1,0 +1,189 @@
+/* target.c - the target machine, LLVM's optimization pipeline, and output
+ * of a compiled model as an object file, LLVM IR or assembly, plus the C
+ * header that declares it.
+ *
+ * The target CPU defaults to the host (`--target-cpu` picks another, e.g.
+ * x86-64-v3 for portable builds). Every function, including the kernel
+ * templates that were compiled for generic x86-64, is stamped with the
+ * target's CPU and features before optimization, so O3 vectorizes the
+ * specialized kernels for the real vector width. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <llvm-c/Analysis.h>
+#include <llvm-c/Target.h>
+#include <llvm-c/Transforms/PassBuilder.h>
+
+#include "cg_llvm.h"
+
+static char *dup_llvm(char *s)
+{
+    char *r = strdup(s ? s : "");
+    LLVMDisposeMessage(s);
+    return r;
+}
+
+ir_status cg_target_init(cg_module *m, ir_diag *d)
+{
+    LLVMInitializeX86TargetInfo();
+    LLVMInitializeX86Target();
+    LLVMInitializeX86TargetMC();
+    LLVMInitializeX86AsmPrinter();
+    m->triple = dup_llvm(LLVMGetDefaultTargetTriple());
+    bool host = !m->opt.target_cpu || !strcmp(m->opt.target_cpu, "native");
+    m->cpu = host ? dup_llvm(LLVMGetHostCPUName()) : strdup(m->opt.target_cpu);
+    m->features = m->opt.target_features ? strdup(m->opt.target_features)
+                  : host                 ? dup_llvm(LLVMGetHostCPUFeatures())
+                                         : strdup("");
+    LLVMTargetRef t;
+    char *err = NULL;
+    if (LLVMGetTargetFromTriple(m->triple, &t, &err)) {
+        ir_status st = ir_fail(d, IR_ERR_INTERNAL, "LLVM target %s: %s", m->triple, err ? err : "");
+        LLVMDisposeMessage(err);
+        return st;
+    }
+    m->tm = LLVMCreateTargetMachine(t, m->triple, m->cpu, m->features,
+                                    m->opt.opt_level >= 2 ? LLVMCodeGenLevelAggressive : LLVMCodeGenLevelDefault,
+                                    LLVMRelocPIC, LLVMCodeModelDefault);
+    if (!m->tm)
+        return ir_fail(d, IR_ERR_USAGE, "LLVM does not know target CPU '%s'", ir_q(m->cpu));
+    return IR_OK;
+}
+
+void cg_target_apply(cg_module *m)
+{
+    LLVMSetTarget(m->mod, m->triple);
+    LLVMTargetDataRef td = LLVMCreateTargetDataLayout(m->tm);
+    LLVMSetModuleDataLayout(m->mod, td);
+    LLVMDisposeTargetData(td);
+}
+
+static void stamp_target(cg_module *m)
+{
+    LLVMAttributeRef cpu = LLVMCreateStringAttribute(m->ctx, "target-cpu", 10, m->cpu, (unsigned)strlen(m->cpu));
+    LLVMAttributeRef feat =
+        LLVMCreateStringAttribute(m->ctx, "target-features", 15, m->features, (unsigned)strlen(m->features));
+    for (LLVMValueRef f = LLVMGetFirstFunction(m->mod); f; f = LLVMGetNextFunction(f)) {
+        if (LLVMIsDeclaration(f))
+            continue;
+        LLVMRemoveStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "target-cpu", 10);
+        LLVMRemoveStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "target-features", 15);
+        LLVMRemoveStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "tune-cpu", 8);
+        LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, cpu);
+        LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, feat);
+    }
+}
+
+ir_status cg_optimize(cg_module *m, ir_diag *d)
+{
+    if (m->optimized)
+        return IR_OK;
+    char *err = NULL;
+    if (LLVMVerifyModule(m->mod, LLVMReturnStatusAction, &err)) {
+        ir_status st = ir_fail(d, IR_ERR_INTERNAL, "generated LLVM IR is invalid: %.800s", err ? err : "");
+        LLVMDisposeMessage(err);
+        return st;
+    }
+    LLVMDisposeMessage(err);
+    stamp_target(m);
+    double t0 = cg_now_ms();
+    char pipeline[32];
+    snprintf(pipeline, sizeof pipeline, "default<O%d>", m->opt.opt_level < 0 ? 0 : m->opt.opt_level > 3 ? 3 : m->opt.opt_level);
+    LLVMPassBuilderOptionsRef po = LLVMCreatePassBuilderOptions();
+    LLVMErrorRef e = LLVMRunPasses(m->mod, pipeline, m->tm, po);
+    LLVMDisposePassBuilderOptions(po);
+    m->stats.opt_ms = cg_now_ms() - t0;
+    if (e) {
+        char *msg = LLVMGetErrorMessage(e);
+        ir_status st = ir_fail(d, IR_ERR_INTERNAL, "LLVM optimization failed: %.800s", msg);
+        LLVMDisposeErrorMessage(msg);
+        return st;
+    }
+    m->optimized = true;
+    return IR_OK;
+}
+
+ir_status cg_emit_object(cg_module *m, const char *path, ir_diag *d)
+{
+    ir_status st = cg_optimize(m, d);
+    if (st)
+        return st;
+    double t0 = cg_now_ms();
+    char *err = NULL;
+    if (LLVMTargetMachineEmitToFile(m->tm, m->mod, path, LLVMObjectFile, &err)) {
+        st = ir_fail(d, IR_ERR_IO, "%s: %s", ir_q(path), err ? err : "cannot write");
+        LLVMDisposeMessage(err);
+        return st;
+    }
+    m->stats.obj_ms = cg_now_ms() - t0;
+    return IR_OK;
+}
+
+ir_status cg_emit_text(cg_module *m, const char *path, bool assembly, ir_diag *d)
+{
+    ir_status st = cg_optimize(m, d);
+    if (st)
+        return st;
+    char *err = NULL;
+    bool fail = assembly ? LLVMTargetMachineEmitToFile(m->tm, m->mod, path, LLVMAssemblyFile, &err)
+                         : LLVMPrintModuleToFile(m->mod, path, &err);
+    if (fail) {
+        st = ir_fail(d, IR_ERR_IO, "%s: %s", ir_q(path), err ? err : "cannot write");
+        LLVMDisposeMessage(err);
+        return st;
+    }
+    return IR_OK;
+}
+
+/* An identifier for a tensor name in the header (non-alnum -> '_'). */
+static void ident(const char *s, char *out, size_t n)
+{
+    size_t o = 0;
+    for (; *s && o + 1 < n; s++)
+        out[o++] = ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9')) ? *s : '_';
+    out[o] = 0;
+}
+
+static void header_io(FILE *f, const cg_module *m, const char *kind, const int32_t *vals, uint32_t n)
+{
+    const ir_graph *g = m->prog->g;
+    for (uint32_t k = 0; k < n; k++) {
+        const ir_value *v = &g->values[vals[k]];
+        char id[128], shape[256];
+        ident(v->name, id, sizeof id);
+        ir_shape_format(&v->shape, shape, sizeof shape);
+        fprintf(f, "#define %s_%s_%s %u /* %s %s%s */\n", m->name, kind, id, k, ir_q(v->name), ir_dtype_name(v->dtype),
+                shape);
+    }
+}
+
+ir_status cg_emit_header(const cg_module *m, const char *path, ir_diag *d)
+{
+    FILE *f = fopen(path, "w");
+    if (!f)
+        return ir_fail(d, IR_ERR_IO, "%s: cannot write", ir_q(path));
+    const char *n = m->name;
+    fprintf(f, "/* %s.h - generated by onnxc %s: a compiled model and its entry points.\n"
+               " * Link %s.o (or lib%s.so) with the onnxc runtime (pkg-config onnxc_rt).\n"
+               " *\n"
+               " *     onnxc_ctx *c = %s_create(0, NULL);   // 0: default thread count\n"
+               " *     const void *in[%s_NUM_INPUTS] = {...};  void *out[%s_NUM_OUTPUTS] = {...};\n"
+               " *     if (%s_run(c, in, out) != ONNXC_OK) fprintf(stderr, \"%%s\\n\", onnxc_error(c));\n"
+               " *     %s_destroy(c);\n */\n",
+            n, IR_VERSION_STRING, n, n, n, n, n, n, n);
+    fprintf(f, "#ifndef %s_ONNXC_H\n#define %s_ONNXC_H\n\n#include \"onnxc_rt.h\"\n\n", n, n);
+    fprintf(f, "#ifdef __cplusplus\nextern \"C\" {\n#endif\n\nextern const onnxc_model %s_model;\n\n", n);
+    fprintf(f, "#define %s_WORKSPACE_SIZE %lluu /* arena bytes */\n", n, (unsigned long long)m->stats.arena_bytes);
+    fprintf(f, "#define %s_NUM_INPUTS %u\n#define %s_NUM_OUTPUTS %u\n", n, m->prog->g->n_inputs, n,
+            m->prog->g->n_outputs);
+    header_io(f, m, "INPUT", m->prog->g->inputs, m->prog->g->n_inputs);
+    header_io(f, m, "OUTPUT", m->prog->g->outputs, m->prog->g->n_outputs);
+    fprintf(f, "\nstatic inline onnxc_ctx *%s_create(int n_threads, onnxc_status *err)\n"
+               "{\n    return onnxc_create(&%s_model, n_threads, err);\n}\n\n"
+               "static inline onnxc_status %s_run(onnxc_ctx *c, const void *const *inputs, void *const *outputs)\n"
+               "{\n    return onnxc_run(c, inputs, outputs);\n}\n\n"
+               "static inline void %s_destroy(onnxc_ctx *c)\n{\n    onnxc_destroy(c);\n}\n\n",
+            n, n, n, n);
+    fprintf(f, "#ifdef __cplusplus\n}\n#endif\n#endif\n");
+    return fclose(f) ? ir_fail(d, IR_ERR_IO, "%s: cannot write", ir_q(path)) : IR_OK;
+}

@@ -1,0 +1,66 @@
+/* onnxc_model.h - the contract between code onnxc generates and the runtime.
+ *
+ * A compiled model is one constant `onnxc_model` plus the functions it points
+ * to. The generated code knows nothing about threads or memory: each node is
+ * a task function that the runtime calls for task indices 0..n_tasks-1 (in
+ * any order, from any thread), with the buffer table and a per-thread
+ * scratch area. Buffers are described, not allocated, by the model: the
+ * runtime resolves each one to an address once per run (arena + offset, a
+ * caller's input or output pointer, or constant data inside the artifact).
+ * Nothing here needs more than libc. Bump ONNXC_MODEL_ABI on any change. */
+#ifndef ONNXC_MODEL_H
+#define ONNXC_MODEL_H
+
+#include <stdint.h>
+
+#define ONNXC_MODEL_ABI 1
+#define ONNXC_MAX_RANK 8
+
+/* One node's work item. bufs[i] is buffer i's address for this run; scratch
+ * is this thread's scratch area (model->scratch_bytes, 64-byte aligned). */
+typedef void (*onnxc_task_fn)(void *const *bufs, int64_t task, void *scratch);
+
+typedef struct {
+    onnxc_task_fn fn;
+    int64_t n_tasks;
+    const char *name; /* the node's name in the model */
+    const char *op;   /* its op ("Conv", "onnxc.Attention", ...) */
+    double flops;     /* floating-point operations of the whole node (0: n/a) */
+} onnxc_node_desc;
+
+enum {
+    ONNXC_BUF_ARENA = 0,  /* workspace + offset */
+    ONNXC_BUF_INPUT = 1,  /* the caller's input `index` */
+    ONNXC_BUF_OUTPUT = 2, /* the caller's output `index` */
+    ONNXC_BUF_CONST = 3   /* constant data inside the artifact */
+};
+
+typedef struct {
+    int32_t kind;
+    int32_t index;   /* INPUT/OUTPUT: which one */
+    uint64_t offset; /* ARENA: byte offset, 64-byte aligned */
+    const void *data; /* CONST: the data (64-byte aligned) */
+} onnxc_buf_desc;
+
+/* Element types use ONNX's numbering (1 float32, 7 int64, 9 bool, ...). */
+typedef struct {
+    const char *name;
+    int32_t dtype;
+    int32_t rank;
+    int64_t dims[ONNXC_MAX_RANK];
+} onnxc_tensor_desc;
+
+typedef struct {
+    uint32_t abi;      /* ONNXC_MODEL_ABI */
+    const char *name;
+    uint64_t arena_bytes;   /* workspace for intermediates */
+    uint64_t scratch_bytes; /* per thread */
+    uint32_t n_inputs, n_outputs;
+    const onnxc_tensor_desc *inputs, *outputs;
+    uint32_t n_bufs;
+    const onnxc_buf_desc *bufs;
+    uint32_t n_nodes;
+    const onnxc_node_desc *nodes;
+} onnxc_model;
+
+#endif

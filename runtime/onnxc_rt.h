@@ -1,0 +1,61 @@
+/* onnxc_rt.h - the onnxc runtime: run a compiled model (libc, libm and
+ * pthreads only).
+ *
+ *     #include "detr.h"              // generated: declares detr_model
+ *     onnxc_ctx *c = onnxc_create(&detr_model, 0, &err);   // 0 threads: default
+ *     const void *in[] = {image};     void *out[] = {logits, boxes};
+ *     if (onnxc_run(c, in, out) != ONNXC_OK) puts(onnxc_error(c));
+ *     onnxc_destroy(c);
+ *
+ * onnxc_create allocates everything a run needs (workspace, thread pool,
+ * buffer table); onnxc_run allocates nothing. Thread count: the argument,
+ * else $ONNXC_NUM_THREADS, else the number of online CPUs. With
+ * ONNXC_PROFILE=1 each run records per-node times; onnxc_profile_print
+ * writes the table (node, op, time, share, GFLOP/s). */
+#ifndef ONNXC_RT_H
+#define ONNXC_RT_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "onnxc_model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum {
+    ONNXC_OK = 0,
+    ONNXC_ERR_ARGUMENT = 1, /* NULL pointer, wrong count, bad value */
+    ONNXC_ERR_SHAPE = 2,    /* an input's dtype or shape differs from the model's */
+    ONNXC_ERR_NOMEM = 3,
+    ONNXC_ERR_ABI = 4,      /* the model was built for another runtime */
+    ONNXC_ERR_THREAD = 5
+} onnxc_status;
+
+typedef struct onnxc_ctx onnxc_ctx;
+
+/* n_threads 0: default. On failure returns NULL and, if err is non-NULL,
+ * the reason. */
+onnxc_ctx *onnxc_create(const onnxc_model *m, int n_threads, onnxc_status *err);
+/* Runs once: inputs[i] points to model->inputs[i] (dense, row-major, of the
+ * declared dtype and shape), outputs[i] to room for model->outputs[i]. */
+onnxc_status onnxc_run(onnxc_ctx *c, const void *const *inputs, void *const *outputs);
+/* Checks an input's dtype and shape before a run (for callers holding
+ * tensors of variable shape): ONNXC_OK or ONNXC_ERR_SHAPE with a message. */
+onnxc_status onnxc_check_input(onnxc_ctx *c, uint32_t i, int32_t dtype, int32_t rank, const int64_t *dims);
+/* The last error's message ("" if none). */
+const char *onnxc_error(const onnxc_ctx *c);
+void onnxc_destroy(onnxc_ctx *c);
+int onnxc_threads(const onnxc_ctx *c);
+size_t onnxc_dtype_size(int32_t dtype);
+/* Bytes of model input/output i. */
+uint64_t onnxc_tensor_bytes(const onnxc_tensor_desc *t);
+/* Per-node profile of the runs so far (needs ONNXC_PROFILE=1 at create). */
+void onnxc_profile_print(const onnxc_ctx *c, FILE *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif
