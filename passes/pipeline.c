@@ -32,6 +32,8 @@ static const struct {
     {'a', "fuse_attention", pass_fuse_attention, true},
     {'r', "fuse_conv", pass_fuse_conv, true},
     {'m', "fuse_linear", pass_fuse_linear, true},
+    {'u', "unstack", pass_unstack, true},
+    {'U', "simplify", pass_simplify, false},
     {'C', "cse", pass_cse, true},
     {'D', "eliminate_dead", pass_eliminate_dead, false},
 };

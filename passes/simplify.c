@@ -6,8 +6,8 @@
  * that end in the shape they started from (Unsqueeze(Squeeze(x))), a Split
  * or Concat of one piece, and a Pad by zeros.
  *
- * A node whose output is a graph output is kept when removing it would
- * rename the output; the name is part of the model's interface. */
+ * A graph output keeps its name (it is the model's interface): when the
+ * removed node produced one, its source value takes the name over. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -140,8 +140,16 @@ ir_status pass_simplify(ir_graph *g, pass_ctx *c, ir_diag *d, bool *changed)
         if (src < 0 && reshape_like(n->op))
             src = shape_chain_source(g, n);
         int32_t out = n->outputs[0];
-        if (src < 0 || (g->values[out].flags & IR_VALUE_OUTPUT))
+        if (src < 0)
             continue;
+        if (g->values[out].flags & IR_VALUE_OUTPUT) {
+            /* the source takes over the output's name, if it is free to */
+            ir_value *sv = &g->values[src];
+            if (sv->producer < 0 || (sv->flags & (IR_VALUE_OUTPUT | IR_VALUE_INPUT | IR_VALUE_CONST)) ||
+                sv->dtype != g->values[out].dtype || !ir_shape_equal(&sv->shape, &g->values[out].shape))
+                continue;
+            sv->name = g->values[out].name;
+        }
         ir_graph_replace_uses(g, out, src);
         n->dead = true;
         *changed = true;

@@ -352,6 +352,52 @@ static void test_fuse_linear(void)
     check_pass(in, pass_fuse_linear, want, absent);
 }
 
+static void test_unstack(void)
+{
+    /* DETR's heads: stack two layers, transpose, Linear, then take them apart */
+    const char *in = "opset ai.onnx 12\n"
+                     "input  %h0 : f32[3,1,4]\n"
+                     "input  %h1 : f32[3,1,4]\n"
+                     "const  %w : f32[4,2] = random\n"
+                     "const  %b : f32[2] = random\n"
+                     "const  %k : i64[] = [1]\n"
+                     "const  %s0 : i64[1] = [0]\n"
+                     "const  %s1 : i64[1] = [1]\n"
+                     "%u0 : f32[?] = Unsqueeze(%h0) {axes=[0]}\n"
+                     "%u1 : f32[?] = Unsqueeze(%h1) {axes=[0]}\n"
+                     "%st : f32[?] = Concat(%u0, %u1) {axis=0}\n"
+                     "%t : f32[?] = Transpose(%st) {perm=[0,2,1,3]}\n"
+                     "%l : f32[?] = onnxc.Linear(%t, %w, %b)  # head\n"
+                     "%y : f32[?] = Gather(%l, %k) {axis=0}\n"
+                     "%a : f32[?] = Slice(%l, %s0, %s1, %s0)\n"
+                     "%aux : f32[?] = Squeeze(%a) {axes=[0]}\n"
+                     "output %y : f32[?]\n"
+                     "output %aux : f32[?]\n";
+    ir_graph *g = parse(in);
+    ir_diag d = {0};
+    CU_ASSERT_EQUAL(ir_infer_shapes(g, &d), IR_OK);
+    ir_tensor *before = run_ref(g);
+    pass_report r;
+    pass_report_init(&r);
+    run_pass(g, pass_unstack, &r);
+    run_pass(g, pass_simplify, &r);
+    run_pass(g, pass_eliminate_dead, &r);
+    char *text = print_graph(g);
+    TU_ASSERT_CONTAINS(text, "%y : f32[1,3,2] = onnxc.Linear(%t.slice1, %w, %b)  # head.slice1");
+    TU_ASSERT_CONTAINS(text, "%aux : f32[1,3,2] = onnxc.Linear(%t.slice0, %w, %b)  # head.slice0");
+    TU_ASSERT_CONTAINS(text, "= Transpose(%h1) {perm=[1,0,2]}");
+    CU_ASSERT_PTR_NULL(strstr(text, "Concat"));
+    CU_ASSERT_PTR_NULL(strstr(text, "Gather"));
+    CU_ASSERT_PTR_NULL(strstr(text, "Squeeze"));
+    ir_tensor *after = run_ref(g);
+    assert_close(after, before, 1e-6, 1e-6);
+    ir_tensor_release(before);
+    ir_tensor_release(after);
+    free(text);
+    pass_report_free(&r);
+    ir_graph_free(g);
+}
+
 static void test_memory_plan(void)
 {
     /* x -> a -> b -> c -> y: a and c can share, b is in place over a */
@@ -457,6 +503,7 @@ int main(void)
         {"fuse_conv", test_fuse_conv},
         {"fuse_layernorm", test_fuse_layernorm},
         {"fuse_linear", test_fuse_linear},
+        {"unstack", test_unstack},
         {"memory_plan", test_memory_plan},
         {"attention_self", test_attention_self},
         {"attention_cross", test_attention_cross},
