@@ -11,7 +11,13 @@
  * buffer table); onnxc_run allocates nothing. Thread count: the argument,
  * else $ONNXC_NUM_THREADS, else the number of online CPUs. With
  * ONNXC_PROFILE=1 each run records per-node times; onnxc_profile_print
- * writes the table (node, op, time, share, GFLOP/s). */
+ * writes the table (node, op, time, share, GFLOP/s).
+ *
+ * Threads: each context has its own pool and workspace, so several contexts
+ * (of one model or several) may run at the same time from different
+ * threads; one context must be used by one thread at a time (onnxc_run is
+ * not reentrant on the same context). Inputs and outputs must not overlap;
+ * 64-byte aligned pointers are fastest, element-size alignment is required. */
 #ifndef ONNXC_RT_H
 #define ONNXC_RT_H
 
@@ -54,6 +60,16 @@ size_t onnxc_dtype_size(int32_t dtype);
 uint64_t onnxc_tensor_bytes(const onnxc_tensor_desc *t);
 /* Per-node profile of the runs so far (needs ONNXC_PROFILE=1 at create). */
 void onnxc_profile_print(const onnxc_ctx *c, FILE *f);
+
+/* Additions beyond the first version of this header. */
+/* "float32", "int64", ... ("?" for a type the runtime does not know). */
+const char *onnxc_dtype_name(int32_t dtype);
+/* A short description of a status, e.g. for onnxc_create's failures. */
+const char *onnxc_status_name(onnxc_status s);
+/* Non-zero if the context records a profile (ONNXC_PROFILE=1 at create). */
+int onnxc_profile_enabled(const onnxc_ctx *c);
+/* Forgets the runs recorded so far (e.g. after a warm-up run). */
+void onnxc_profile_reset(onnxc_ctx *c);
 
 #ifdef __cplusplus
 }

@@ -3,8 +3,10 @@
 
   check_detr.py inspect ONNXC MODELDIR   `onnxc inspect --json` equals the onnx
                                          package's counts for every model
-  check_detr.py run ONNXC MODEL [ENGINE] the model's outputs equal PyTorch's
+  check_detr.py run ONNXC MODEL [ENGINE [ARGS...]]
+                                         the model's outputs equal PyTorch's
                                          (rtol 1e-3, atol 1e-4) via `onnxc run`
+                                         (ARGS e.g. -O: the optimized graph)
 Exit status 0 only if every check holds; each difference is printed."""
 import json
 import os
@@ -44,12 +46,12 @@ def check_inspect(onnxc, model_dir):
     return 1 if bad else 0
 
 
-def check_run(onnxc, model, engine="ref"):
+def check_run(onnxc, model, engine="ref", *extra):
     stem = model[:-5]
     ref = stem + ".ref"
     with tempfile.TemporaryDirectory() as out:
         cmd = [onnxc, "run", model, "--engine", engine, "--input", "inputs=" + os.path.join(ref, "inputs.npy"),
-               "--output-dir", out, "--compare", ref, "--rtol", "1e-3", "--atol", "1e-4"]
+               "--output-dir", out, "--compare", ref, "--rtol", "1e-3", "--atol", "1e-4"] + list(extra)
         t = time.time()
         r = subprocess.run(cmd, capture_output=True, text=True)
         print(r.stdout + r.stderr)
@@ -62,7 +64,7 @@ def main():
     if mode == "inspect":
         sys.exit(check_inspect(sys.argv[2], sys.argv[3]))
     if mode == "run":
-        sys.exit(check_run(sys.argv[2], sys.argv[3], *sys.argv[4:5]))
+        sys.exit(check_run(sys.argv[2], sys.argv[3], *sys.argv[4:]))
     sys.exit("usage: check_detr.py inspect|run ...")
 
 

@@ -35,6 +35,7 @@ FULL = {
     "r50-op13-dynamic": ["--opset", "13", "--dynamic", "--ref-batch", "2", "--ref-height", "512",
                          "--ref-width", "640"],
     "r101-dc5": ["--backbone", "resnet101", "--dilation", "--height", "640", "--width", "640"],
+    "r50-prenorm": ["--pre-norm"],
 }
 
 
