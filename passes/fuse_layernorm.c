@@ -70,13 +70,57 @@ static ir_node *next_op(ln_ctx *c, int32_t v, ir_op op, const char *step)
 
 static int32_t other_input(const ir_node *n, int32_t v) { return n->inputs[0] == v ? n->inputs[1] : n->inputs[0]; }
 
+#define LN_MAX_BRANCH 8
+
+typedef struct {
+    int32_t gamma, beta, out;
+    ir_node *mul, *add;
+} ln_branch;
+
 typedef struct {
     int32_t x, gamma, beta, out, axis;
     double eps;
     ir_node *chain[8]; /* absorbed nodes, in order */
     int n_chain;
     ir_node *last;     /* the node the fused op replaces */
+    ln_branch branch[LN_MAX_BRANCH];
+    int n_branch;      /* 1 + LayerNorms sharing these statistics */
 } ln_match;
+
+/* The normalized value's consumers: Mul(gamma) -> Add(beta) each. Several
+ * happen when CSE merged the statistics of two LayerNorms of one tensor
+ * (pre-norm DETR normalizes each decoder output twice): every branch
+ * becomes a LayerNorm of its own. */
+static bool match_affine(ln_ctx *c, ir_node *dv2, ln_match *lm)
+{
+    ir_graph *g = c->g;
+    int32_t cons[LN_MAX_BRANCH];
+    uint32_t nc = ir_value_consumers(g, dv2->outputs[0], cons, LN_MAX_BRANCH);
+    if (nc == 0 || nc > LN_MAX_BRANCH || c->uses[dv2->outputs[0]] != nc ||
+        (g->values[dv2->outputs[0]].flags & IR_VALUE_OUTPUT))
+        return pass_decline(c->r, FUSE_LAYERNORM, c->anchor, "the normalized value is used by something other than gamma Muls"),
+               false;
+    lm->n_branch = 0;
+    for (uint32_t k = 0; k < nc; k++) {
+        ir_node *mul = &g->nodes[cons[k]];
+        if (mul->op != IR_OP_MUL)
+            return pass_decline(c->r, FUSE_LAYERNORM, c->anchor, "the normalized value feeds a %s, expected a Mul by gamma",
+                                mul->op_type), false;
+        ir_node *badd = next_op(c, mul->outputs[0], IR_OP_ADD, "the scaled value");
+        if (!badd)
+            return false;
+        ln_branch *b = &lm->branch[lm->n_branch++];
+        *b = (ln_branch){other_input(mul, dv2->outputs[0]), other_input(badd, mul->outputs[0]), badd->outputs[0], mul,
+                         badd};
+        if (!pass_const(g, b->gamma) || !pass_const(g, b->beta))
+            return pass_decline(c->r, FUSE_LAYERNORM, c->anchor, "gamma or beta is not a constant"), false;
+    }
+    lm->gamma = lm->branch[0].gamma;
+    lm->beta = lm->branch[0].beta;
+    lm->out = lm->branch[0].out;
+    lm->last = lm->branch[0].add;
+    return true;
+}
 
 /* Matches the primitive chain starting at ReduceMean node m. */
 static bool match_chain(ln_ctx *c, ir_node *m, ln_match *lm)
@@ -120,22 +164,8 @@ static bool match_chain(ln_ctx *c, ir_node *m, ln_match *lm)
         return false;
     if (pass_single_consumer(g, c->uses, sq->outputs[0]) != (int32_t)(dv2 - g->nodes) || dv2->inputs[1] != sq->outputs[0])
         return pass_decline(c->r, FUSE_LAYERNORM, c->anchor, "the standard deviation does not divide x - mean"), false;
-    ir_node *mul = next_op(c, dv2->outputs[0], IR_OP_MUL, "the normalized value");
-    if (!mul)
-        return false;
-    ir_node *badd = next_op(c, mul->outputs[0], IR_OP_ADD, "the scaled value");
-    if (!badd)
-        return false;
-    lm->gamma = other_input(mul, dv2->outputs[0]);
-    lm->beta = other_input(badd, mul->outputs[0]);
-    if (!pass_const(g, lm->gamma) || !pass_const(g, lm->beta))
-        return pass_decline(c->r, FUSE_LAYERNORM, c->anchor, "gamma or beta is not a constant"), false;
-    lm->out = badd->outputs[0];
-    ir_node *all[] = {m, sub, pw, m2, add, sq, dv2, mul};
-    memcpy(lm->chain, all, sizeof all);
-    lm->n_chain = 8;
-    lm->last = badd;
-    return true;
+    return match_affine(c, dv2, lm) && (memcpy(lm->chain, (ir_node *[]){m, sub, pw, m2, add, sq, dv2}, 7 * sizeof(ir_node *)),
+                                        lm->n_chain = 7, true);
 }
 
 /* The residual Add producing x, if it can be absorbed: both operands
@@ -171,7 +201,11 @@ static ir_status rewrite(ln_ctx *c, ln_match *lm, ir_diag *d)
 {
     ir_graph *g = c->g;
     bool keep_sum = false;
-    ir_node *ra = residual_add(c, lm, &keep_sum);
+    /* branch 0's Mul is absorbed like the chain; later branches become
+     * LayerNorms of x of their own (no residual: x stays) */
+    if (lm->n_branch)
+        lm->chain[lm->n_chain++] = lm->branch[0].mul;
+    ir_node *ra = lm->n_branch > 1 ? NULL : residual_add(c, lm, &keep_sum);
     int32_t *ins = ir_arena_alloc(g->arena, 4 * sizeof(int32_t), 4);
     int32_t *outs = ir_arena_alloc(g->arena, 2 * sizeof(int32_t), 4);
     if (!ins || !outs)
@@ -208,6 +242,19 @@ static ir_status rewrite(ln_ctx *c, ln_match *lm, ir_diag *d)
     if (!at)
         return ir_fail(d, IR_ERR_NOMEM, "out of memory");
     c->r->matched[FUSE_LAYERNORM]++;
+    for (int k = 1; k < lm->n_branch; k++) {
+        ln_match one = *lm;
+        one.n_chain = 1;
+        one.chain[0] = lm->branch[k].mul;
+        one.n_branch = 0;
+        one.gamma = lm->branch[k].gamma;
+        one.beta = lm->branch[k].beta;
+        one.out = lm->branch[k].out;
+        one.last = lm->branch[k].add;
+        ir_status st = rewrite(c, &one, d);
+        if (st)
+            return st;
+    }
     return IR_OK;
 }
 
@@ -255,6 +302,11 @@ ir_status pass_fuse_layernorm(ir_graph *g, pass_ctx *c, ir_diag *d, bool *change
             continue;
         if (g->values[n->inputs[0]].dtype != IR_F32)
             continue;
+        if (n->op == IR_OP_REDUCEMEAN) { /* a chain starts at the mean of x */
+            int32_t cons;
+            if (ir_value_consumers(g, n->outputs[0], &cons, 1) < 1 || g->nodes[cons].op != IR_OP_SUB)
+                continue;
+        }
         lc.anchor = pass_node_label(g, n);
         ln_match lm = {0};
         bool ok = n->op == IR_OP_LAYERNORM ? match_onnx_ln(&lc, n, &lm, d, &st) : match_chain(&lc, n, &lm);
