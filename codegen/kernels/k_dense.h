@@ -1,6 +1,86 @@
 /* k_dense.h - descriptors of the dense kernels (convolution, GEMM,
- * attention, normalization). See kabi.h for the conventions. */
+ * attention, normalization). See kabi.h for the conventions.
+ *
+ * GEMM-shaped kernels share one scheme (dense_mk.h): C is cut into tiles of
+ * mc x nc (one task each, per batch), K into blocks of kc; per block the
+ * operands come as panels (prepacked constants, or packed into scratch at
+ * run time) and an mr x 16*nv microkernel sweeps the tile. Buffer fields
+ * are indices into bufs, -1 for an absent optional operand. */
 #ifndef ONNXC_K_DENSE_H
 #define ONNXC_K_DENSE_H
 #include <stdint.h>
+
+#define K_GEMM_BATCH 6
+
+/* C[b] = relu?(alpha * A[b] B[b] + beta * bias + res), A [m, k], B [k, n].
+ * Unpacked A(i, p) = a[i * a_rs + p * a_cs] (B likewise); a prepacked A is
+ * ceil(m/mr) panels [k][mr] per matrix, a prepacked B ceil(n/nr) panels
+ * [k][nr]. Batch index b (row-major over bdim) offsets A by sum idx*a_bs
+ * (elements of the buffer, packed or not; 0 = broadcast), B by b_bs, C by
+ * b * m * ldc. bias(i, j) = bias[i * bias_rs + j * bias_cs], res like C.
+ * Tasks: batches * m_tiles * n_tiles. */
+struct k_gemm {
+    int32_t a, b, c, bias, res;
+    int32_t a_pre, b_pre;
+    int32_t mr, nv, relu, nbd, pad_;
+    int64_t m, n, k;
+    int64_t a_rs, a_cs, b_rs, b_cs, ldc, ldr, bias_rs, bias_cs;
+    int64_t mc, nc, kc, m_tiles, n_tiles, batches;
+    int64_t bdim[K_GEMM_BATCH], a_bs[K_GEMM_BATCH], b_bs[K_GEMM_BATCH];
+    float alpha, beta;
+};
+
+/* Up to three independent GEMMs in one node phase (attention's Q, K, V
+ * projections): task t belongs to the first g with t < task_end[g]. */
+struct k_gemm_multi {
+    struct k_gemm g[3];
+    int64_t n_g, task_end[3];
+};
+
+/* Convolution as GEMM per (image, group): Y [mg, npix] = W [mg, kdim] x
+ * im2col(X) [kdim, npix], kdim = cg * kvol, in 3-D form (1-D and 2-D convs
+ * have leading sizes 1). W prepacked as groups x ceil(mg/mr) panels
+ * [kdim][mr] (w_pre), or read as rows of kdim at run time. pw: 1x1, stride
+ * 1, no padding, so B's rows are X's channel planes. bias [M], res like Y.
+ * Tasks: batch * groups * m_tiles * n_tiles. */
+struct k_conv {
+    int32_t x, w, bias, res, y;
+    int32_t w_pre, mr, nv, relu, pw;
+    int64_t batch, groups, cg, mg;
+    int64_t in[3], out[3], k[3], s[3], dil[3], pb[3];
+    int64_t kdim, npix, inpix;
+    int64_t mc, nc, kc, m_tiles, n_tiles;
+};
+
+/* The core of multi-head attention on projected q [L*N rows], k, v [S*N
+ * rows] (row r = seq * N + batch, head h at columns h*hd.., row strides
+ * q_rs...): ctx = softmax(q k^T * scale + mask) v per (batch, head), keys
+ * in chunks of sc with an online softmax. Tasks: N * H * ceil(L/qb). */
+struct k_attn {
+    int32_t q, k, v, mask, ctx;
+    int32_t mr, nv, pad_;
+    int64_t L, S, N, H, hd;
+    int64_t q_rs, k_rs, v_rs, ctx_rs;
+    int64_t mstr[3]; /* mask strides over [N*H, L, S] */
+    int64_t qb, sc, q_blocks;
+    float scale;
+};
+
+/* y = (s - mean) / sqrt(var + eps) * scale + bias per row of `inner`, with
+ * s = x + r (r optional) also stored to `sum` when present. scale and bias
+ * have `inner` elements (or 1 when *_bcast). Tasks: ceil(rows / per_task). */
+struct k_layernorm {
+    int32_t x, r, scale, bias, y, sum;
+    int32_t scale_bcast, bias_bcast;
+    int64_t rows, inner, per_task;
+    float eps;
+};
+
+/* Softmax along an axis of length len with stride inner, over outer * inner
+ * lines. Tasks: ceil(outer / per_task). */
+struct k_softmax {
+    int32_t x, y;
+    int64_t outer, len, inner, per_task;
+};
+
 #endif

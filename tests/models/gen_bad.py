@@ -12,7 +12,7 @@ FIFOs, symlinks and hard links. Files that already exist are kept.
 usage: gen_bad.py OUTDIR   (Debian's /usr/bin/python3, with python3-onnx)"""
 import os
 import random
-import struct
+import shutil
 import sys
 
 import numpy as np
@@ -227,11 +227,15 @@ def ext_tensor(name, location, offset=None, length=None, dims=(2, 3)):
 
 
 def ext_case(name, tensors, setup=None):
-    """A folder NAME holding model.onnx (initializers TENSORS) and w.bin."""
+    """A folder NAME holding model.onnx (initializers TENSORS) and w.bin;
+    SETUP adds links, FIFOs and folders. model.onnx is written last, so an
+    interrupted run starts the case over."""
     d = path(name)
     if os.path.lexists(os.path.join(d, "model.onnx")):
         return
-    os.makedirs(d, exist_ok=True)
+    if os.path.lexists(d):
+        shutil.rmtree(d)
+    os.makedirs(d)
     with open(os.path.join(d, "w.bin"), "wb") as f:
         f.write(np.arange(16, dtype=np.float32).tobytes())
     if setup:
@@ -246,7 +250,7 @@ def gen_external():
              lambda d: os.symlink("w.bin", os.path.join(d, "link.bin")))
 
     def symdir(d):
-        os.makedirs(os.path.join(d, "real"), exist_ok=True)
+        os.makedirs(os.path.join(d, "real"))
         with open(os.path.join(d, "real", "w.bin"), "wb") as f:
             f.write(bytes(64))
         os.symlink("real", os.path.join(d, "sub"))
@@ -259,7 +263,7 @@ def gen_external():
     ext_case("ext_fifo", [ext_tensor("W", "fifo", 0, 24)],
              lambda d: os.mkfifo(os.path.join(d, "fifo")))
     ext_case("ext_dir", [ext_tensor("W", "adir", 0, 24)],
-             lambda d: os.makedirs(os.path.join(d, "adir"), exist_ok=True))
+             lambda d: os.makedirs(os.path.join(d, "adir")))
     ext_case("ext_hardlink", [ext_tensor("W", "w.bin", 0, 24)],
              lambda d: os.link(os.path.join(d, "w.bin"), os.path.join(d, "w2.bin")))
     # good: one tensor at offset 0 (viewed in place), one at offset 6
@@ -360,6 +364,9 @@ def gen_good_misc():
         save("good_init_input.onnx", model([n("Add", ["x", "w"], ["y"], name="add")],
                                            [f32("x", [2]), f32("w", [2])], [f32("y", [2])], [w],
                                            ir=3, opset=[helper.make_opsetid("", 8)]))
+    if want("good_no_nodes.onnx"):  # outputs straight from an input and an initializer
+        w = numpy_helper.from_array(np.full(2, 3, dtype=np.float32), "w")
+        save("good_no_nodes.onnx", model([], [f32("x", [2])], [f32("x", [2]), f32("w", [2])], [w]))
     if want("good_optional.onnx"):
         save("good_optional.onnx", model([n("Clip", ["x", "", "hi"], ["y"], name="clip"),
                                           n("Dropout", ["y"], ["z", ""], name="drop")],

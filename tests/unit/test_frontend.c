@@ -20,6 +20,9 @@
 #define BAD_DIR ONNXC_BUILD_DIR "/models/bad"
 #define SMALL_DIR ONNXC_BUILD_DIR "/models/small"
 
+#define STR_(x) #x
+#define STR(x) STR_(x)
+
 typedef struct {
     const char *file;
     ir_status status;
@@ -61,8 +64,10 @@ static const bad_case bad_cases[] = {
     {"unknown_ops.onnx", IR_ERR_UNSUPPORTED,
      {"3 unsupported ops in 4 nodes", "FooOp (1 node, first node 'n1' (FooOp)), BarOp (2 nodes",
       "com.evil.Baz (1 node, first node 'n4' (Baz))"}},
-    {"opset99.onnx", IR_ERR_UNSUPPORTED, {"ai.onnx opset 99, newer than onnxc supports (opsets 7 to 21)"}},
-    {"irv99.onnx", IR_ERR_UNSUPPORTED, {"ir_version 99 is not supported (onnxc supports 3 to 10)"}},
+    {"opset99.onnx", IR_ERR_UNSUPPORTED,
+     {"ai.onnx opset 99, newer than onnxc supports (opsets " STR(ONNX_OPSET_MIN) " to " STR(ONNX_OPSET_MAX) ")"}},
+    {"irv99.onnx", IR_ERR_UNSUPPORTED,
+     {"ir_version 99 is not supported (onnxc supports " STR(ONNX_IR_VERSION_MIN) " to " STR(ONNX_IR_VERSION_MAX) ")"}},
     {"no_opset.onnx", IR_ERR_MODEL, {"node 'id' (Identity) uses the ai.onnx domain, but the model imports no ai.onnx opset"}},
     {"output_missing.onnx", IR_ERR_MODEL, {"graph output 'zz' is not produced by any node"}},
     {"sequence_input.onnx", IR_ERR_UNSUPPORTED, {"graph input 's' is a sequence"}},
@@ -418,6 +423,12 @@ static void test_graph_forms(void)
     CU_ASSERT_EQUAL(g->nodes[0].inputs[1], -1);
     CU_ASSERT_EQUAL(g->nodes[1].n_outputs, 2);
     CU_ASSERT_EQUAL(g->nodes[1].outputs[1], -1);
+    ir_graph_free(g);
+
+    CU_ASSERT_EQUAL_FATAL(load("good_no_nodes.onnx", NULL, &g, &d), IR_OK);
+    CU_ASSERT(g->n_nodes == 0 && g->n_inputs == 1 && g->n_outputs == 2);
+    CU_ASSERT(g->outputs[0] == g->inputs[0]);
+    CHECK(g, "w", IR_F32, D(2), (float[]){3, 3});
     ir_graph_free(g);
 
     CU_ASSERT_EQUAL_FATAL(load("out_of_order.onnx", NULL, &g, &d), IR_OK);
