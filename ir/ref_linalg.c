@@ -113,7 +113,8 @@ HOT_LOOP static void mm_rows(void *vjob, int64_t begin, int64_t end)
     /* a panel of B (k x jb floats) of at most 512 KiB stays in L2 */
     int64_t jb = ((int64_t)1 << 17) / (j->k > 0 ? j->k : 1);
     jb = jb < 64 ? 64 : jb > j->n ? j->n : jb;
-    for (int64_t j0 = 0; j0 < j->n; j0 += jb) {
+    double *acc = malloc((size_t)(jb > 0 ? jb : 1) * sizeof *acc); /* rows accumulate in double */
+    for (int64_t j0 = 0; acc && j0 < j->n; j0 += jb) {
         int64_t w = j->n - j0 < jb ? j->n - j0 : jb;
         for (int64_t r = begin; r < end; r++) {
             int64_t bi = r / j->m, i = r % j->m;
@@ -121,15 +122,18 @@ HOT_LOOP static void mm_rows(void *vjob, int64_t begin, int64_t end)
             const float *b = j->b + j->boff[bi] + j0;
             float *c = j->c + r * j->n + j0;
             for (int64_t q = 0; q < w; q++)
-                c[q] = 0;
+                acc[q] = 0;
             for (int64_t kk = 0; kk < j->k; kk++) {
-                float av = a[kk * j->lda_k];
+                double av = a[kk * j->lda_k];
                 const float *brow = b + kk * j->n;
                 for (int64_t q = 0; q < w; q++)
-                    c[q] += av * brow[q];
+                    acc[q] += av * brow[q];
             }
+            for (int64_t q = 0; q < w; q++)
+                c[q] = (float)acc[q];
         }
     }
+    free(acc);
 }
 
 static void mm_run(const mm_job *j, int64_t batches)
@@ -359,7 +363,7 @@ typedef struct {
 } conv_job;
 
 /* o[q] += w * x[q * stride] for q < n: the loop the compiler vectorizes. */
-INLINE void axpy(float *restrict o, const float *restrict x, float w, int64_t n, int64_t stride)
+INLINE void axpy(double *restrict o, const float *restrict x, double w, int64_t n, int64_t stride)
 {
     if (stride == 1)
         for (int64_t q = 0; q < n; q++)
@@ -370,7 +374,7 @@ INLINE void axpy(float *restrict o, const float *restrict x, float w, int64_t n,
 }
 
 /* Adds kernel row w[0..k) applied to input row x into output row y. */
-INLINE void conv_row(float *y, const float *x, const float *w, const win3 *g)
+INLINE void conv_row(double *y, const float *x, const float *w, const win3 *g)
 {
     int64_t ow = g->out[2], iw = g->in[2], s = g->s[2];
     for (int64_t kw = 0; kw < g->k[2]; kw++) {
@@ -383,6 +387,33 @@ INLINE void conv_row(float *y, const float *x, const float *w, const win3 *g)
     }
 }
 
+/* Rows wider than the stack buffer: element by element, in double. */
+static void conv_item_wide(const conv_job *j, int64_t item)
+{
+    const win3 *g = &j->g;
+    int64_t oh = item % g->out[1], od = (item / g->out[1]) % g->out[0];
+    int64_t nb = item / (g->out[1] * g->out[0]);
+    int64_t cg = j->c / j->group, mg = j->m / j->group, ksz = g->k[0] * g->k[1] * g->k[2];
+    for (int64_t m = 0; m < j->m; m++)
+        for (int64_t ow = 0; ow < g->out[2]; ow++) {
+            double s = j->b ? j->b[m] : 0.0;
+            for (int64_t ic = 0; ic < cg; ic++)
+                for (int64_t kd = 0; kd < g->k[0]; kd++)
+                    for (int64_t kh = 0; kh < g->k[1]; kh++)
+                        for (int64_t kw = 0; kw < g->k[2]; kw++) {
+                            int64_t id = od * g->s[0] + kd * g->dil[0] - g->pb[0];
+                            int64_t ih = oh * g->s[1] + kh * g->dil[1] - g->pb[1];
+                            int64_t iw = ow * g->s[2] + kw * g->dil[2] - g->pb[2];
+                            if (id < 0 || id >= g->in[0] || ih < 0 || ih >= g->in[1] || iw < 0 || iw >= g->in[2])
+                                continue;
+                            int64_t ch = (m / mg) * cg + ic;
+                            s += (double)j->x[(((nb * j->c + ch) * g->in[0] + id) * g->in[1] + ih) * g->in[2] + iw] *
+                                 j->w[(m * cg + ic) * ksz + (kd * g->k[1] + kh) * g->k[2] + kw];
+                        }
+            j->y[(((nb * j->m + m) * g->out[0] + od) * g->out[1] + oh) * g->out[2] + ow] = (float)s;
+        }
+}
+
 /* One work item: output row (batch nb, depth od, height oh) of every
  * output channel. */
 HOT_LOOP static void conv_item(const conv_job *j, int64_t item)
@@ -391,10 +422,16 @@ HOT_LOOP static void conv_item(const conv_job *j, int64_t item)
     int64_t oh = item % g->out[1], od = (item / g->out[1]) % g->out[0];
     int64_t nb = item / (g->out[1] * g->out[0]);
     int64_t cg = j->c / j->group, mg = j->m / j->group, ksz = g->k[0] * g->k[1] * g->k[2];
+    double acc[4096]; /* one output row, accumulated in double (the oracle is exact-ish) */
+    if (g->out[2] > 4096) {
+        conv_item_wide(j, item);
+        return;
+    }
     for (int64_t m = 0; m < j->m; m++) {
-        float *y = j->y + (((nb * j->m + m) * g->out[0] + od) * g->out[1] + oh) * g->out[2];
+        float *yo = j->y + (((nb * j->m + m) * g->out[0] + od) * g->out[1] + oh) * g->out[2];
+        double *y = acc;
         for (int64_t q = 0; q < g->out[2]; q++)
-            y[q] = j->b ? j->b[m] : 0.0f;
+            y[q] = j->b ? j->b[m] : 0.0;
         for (int64_t ic = 0; ic < cg; ic++) {
             int64_t ch = (m / mg) * cg + ic;
             for (int64_t kd = 0; kd < g->k[0]; kd++) {
@@ -410,6 +447,8 @@ HOT_LOOP static void conv_item(const conv_job *j, int64_t item)
                 }
             }
         }
+        for (int64_t q = 0; q < g->out[2]; q++)
+            yo[q] = (float)y[q];
     }
 }
 
