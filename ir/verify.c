@@ -166,6 +166,8 @@ static bool build_users(const ir_graph *g, sort_tmp *t)
 
 static ir_status apply_order(ir_graph *g, const int32_t *order)
 {
+    if (!g->n_nodes)
+        return IR_OK;
     ir_node *nodes = malloc((g->n_nodes ? g->n_nodes : 1) * sizeof(ir_node));
     if (!nodes)
         return IR_ERR_NOMEM;
@@ -300,32 +302,47 @@ ir_status ir_verify(const ir_graph *g, ir_diag *d)
     return IR_OK;
 }
 
-/* Appends "Op (N nodes, first 'x')" entries for each distinct unknown op. */
+static int cmp_unknown(const void *a, const void *b, void *ctx)
+{
+    const ir_graph *g = ctx;
+    const ir_node *x = &g->nodes[*(const uint32_t *)a], *y = &g->nodes[*(const uint32_t *)b];
+    int c = strcmp(x->domain, y->domain);
+    c = c ? c : strcmp(x->op_type, y->op_type);
+    return c ? c : (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
+}
+
+/* Appends "Op (N nodes, first 'x')" for each distinct unknown op (sorted,
+ * so O(n log n) whatever the model holds); counts every kind and node even
+ * when the message is full. */
 static void list_unknown(const ir_graph *g, char *buf, size_t len, uint32_t *kinds, uint32_t *count)
 {
+    uint32_t *idx = malloc((g->n_nodes + 1) * sizeof *idx), n = 0;
     size_t o = strlen(buf);
-    for (uint32_t i = 0; i < g->n_nodes; i++) {
-        const ir_node *n = &g->nodes[i];
-        if (n->op != IR_OP_UNKNOWN)
-            continue;
-        (*count)++;
-        bool seen = false;
-        for (uint32_t j = 0; j < i && !seen; j++)
-            seen = g->nodes[j].op == IR_OP_UNKNOWN && !strcmp(g->nodes[j].op_type, n->op_type) &&
-                   !strcmp(g->nodes[j].domain, n->domain);
-        if (seen)
-            continue;
-        uint32_t same = 0;
-        for (uint32_t j = i; j < g->n_nodes; j++)
-            same += g->nodes[j].op == IR_OP_UNKNOWN && !strcmp(g->nodes[j].op_type, n->op_type) &&
-                    !strcmp(g->nodes[j].domain, n->domain);
+    if (!idx)
+        return;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        if (g->nodes[i].op == IR_OP_UNKNOWN)
+            idx[n++] = i;
+    qsort_r(idx, n, sizeof *idx, cmp_unknown, (void *)g);
+    *count = n;
+    for (uint32_t i = 0; i < n;) {
+        const ir_node *first = &g->nodes[idx[i]];
+        uint32_t j = i + 1;
+        while (j < n && !strcmp(g->nodes[idx[j]].op_type, first->op_type) &&
+               !strcmp(g->nodes[idx[j]].domain, first->domain))
+            j++;
         char ref[256];
-        if (o < len)
-            o += (size_t)snprintf(buf + o, len - o, "%s%s%s%s (%u node%s, first %s)",
-                                  (*kinds)++ ? ", " : "", *n->domain ? ir_q(n->domain) : "",
-                                  *n->domain ? "." : "", ir_q(n->op_type), same, same > 1 ? "s" : "",
-                                  node_ref(g, n, ref, sizeof ref));
+        if (o + 1 < len)
+            o += (size_t)snprintf(buf + o, len - o, "%s%s%s%s (%u node%s, first %s)", *kinds ? ", " : "",
+                                  *first->domain ? ir_q(first->domain) : "", *first->domain ? "." : "",
+                                  ir_q(first->op_type), j - i, j - i > 1 ? "s" : "",
+                                  node_ref(g, first, ref, sizeof ref));
+        (*kinds)++;
+        i = j;
     }
+    if (o + 1 >= len && len > 4)
+        memcpy(buf + len - 4, "...", 4);
+    free(idx);
 }
 
 ir_status ir_check_supported(const ir_graph *g, ir_diag *d)

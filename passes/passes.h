@@ -89,6 +89,7 @@ ir_status pass_eliminate_dead(ir_graph *g, pass_ctx *c, ir_diag *d, bool *change
 ir_status pass_simplify(ir_graph *g, pass_ctx *c, ir_diag *d, bool *changed);
 ir_status pass_cse(ir_graph *g, pass_ctx *c, ir_diag *d, bool *changed);
 ir_status pass_unstack(ir_graph *g, pass_ctx *c, ir_diag *d, bool *changed);
+ir_status pass_materialize_outputs(ir_graph *g, pass_ctx *c, ir_diag *d, bool *changed);
 ir_status pass_fold_batchnorm(ir_graph *g, pass_ctx *c, ir_diag *d, bool *changed);
 ir_status pass_fuse_conv(ir_graph *g, pass_ctx *c, ir_diag *d, bool *changed);
 ir_status pass_fuse_layernorm(ir_graph *g, pass_ctx *c, ir_diag *d, bool *changed);

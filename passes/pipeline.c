@@ -36,6 +36,7 @@ static const struct {
     {'U', "simplify", pass_simplify, false},
     {'C', "cse", pass_cse, true},
     {'D', "eliminate_dead", pass_eliminate_dead, false},
+    {'M', "materialize_outputs", pass_materialize_outputs, false},
 };
 #define N_PASSES (sizeof pipeline / sizeof pipeline[0])
 

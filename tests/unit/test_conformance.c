@@ -6,15 +6,24 @@
  * else must run and match every output_N.pb within rtol 1e-3, atol 1e-5. A
  * failure of a supported op is a bug, so the suite fails on any. Filter with
  * CONF_FILTER=substring (test directory names); CONF_VERBOSE=1 prints every
- * result. */
+ * result. With the argument `jit` every test runs through the compiler
+ * instead: the graph is bound to the test's input shapes, optimized,
+ * compiled with LLVM in memory and run by the runtime; a model the compiler
+ * cannot lower is a failure too (every op the reference engine supports
+ * must compile). */
 #include <dirent.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "codegen.h"
 #include "frontend.h"
 #include "kernels.h"
+#include "onnxc_rt.h"
+#include "passes.h"
 #include "testutil.h"
+
+static bool use_jit; /* argv[1] == "jit": optimize + compile with LLVM + run */
 
 #define MAX_TESTS 4096
 #define RTOL 1e-3
@@ -93,6 +102,66 @@ static bool tensors_close(const ir_tensor *got, const ir_tensor *want, char *why
     return true;
 }
 
+/* Optimizes g for the inputs' shapes, compiles it in memory, runs it. */
+static ir_status jit_run(ir_graph *g, ir_tensor *const *in, ir_tensor **out, ir_diag *d)
+{
+    for (uint32_t i = 0; i < g->n_inputs; i++)
+        g->values[g->inputs[i]].shape = in[i]->shape;
+    pass_report r;
+    pass_report_init(&r);
+    ir_status st = passes_optimize(g, NULL, &r, d);
+    pass_report_free(&r);
+    for (uint32_t v = 0; !st && v < g->n_values; v++)
+        if (!ir_shape_static(&g->values[v].shape)) /* compiled code needs static shapes */
+            st = ir_fail(d, IR_ERR_UNSUPPORTED, "value '%s' has a data-dependent shape: only the reference engine "
+                         "runs it", ir_q(g->values[v].name));
+    if (st)
+        return st;
+    cg_jit *j = NULL;
+    const void *model = NULL;
+    cg_options o = cg_options_default();
+    if (!st)
+        st = cg_jit_build(g, &o, &j, &model, d);
+    onnxc_ctx *c = st ? NULL : onnxc_create(model, 1, NULL);
+    if (!st && !c)
+        st = ir_fail(d, IR_ERR_INTERNAL, "onnxc_create failed");
+    const void *ip[64];
+    void *op[64];
+    for (uint32_t i = 0; !st && i < g->n_inputs; i++)
+        ip[i] = in[i]->data;
+    for (uint32_t i = 0; !st && i < g->n_outputs; i++) {
+        const ir_value *v = &g->values[g->outputs[i]];
+        out[i] = ir_tensor_alloc(v->dtype, &v->shape);
+        op[i] = out[i] ? out[i]->data : NULL;
+        if (!out[i])
+            st = ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    }
+    if (!st && onnxc_run(c, ip, op) != ONNXC_OK)
+        st = ir_fail(d, IR_ERR_INTERNAL, "run: %.900s", onnxc_error(c));
+    onnxc_destroy(c);
+    cg_jit_free(j);
+    return st;
+}
+
+/* A compile failure as unsupported is a skip only if the reference engine
+ * also refuses the run; otherwise it is a missing lowering: a failure. */
+static ir_status jit_or_ref_skip(const ir_graph *orig_path_g, ir_tensor *const *in, ir_tensor **got, ir_diag *d)
+{
+    ir_graph *g = (ir_graph *)orig_path_g;
+    ir_status st = jit_run(g, in, got, d);
+    if (st != IR_ERR_UNSUPPORTED || strstr(d->msg, "data-dependent shape"))
+        return st;
+    char msg[sizeof d->msg];
+    snprintf(msg, sizeof msg, "%s", d->msg);
+    ir_tensor *tmp[64] = {0};
+    ir_status rs = ir_ref_run(g, in, tmp, NULL, NULL, d);
+    for (uint32_t i = 0; i < g->n_outputs && i < 64; i++)
+        ir_tensor_release(tmp[i]);
+    if (rs == IR_ERR_UNSUPPORTED)
+        return rs;
+    return ir_fail(d, IR_ERR_INTERNAL, "%.1000s", msg);
+}
+
 /* Runs one test_data_set directory; returns true on pass. */
 static bool run_set(const ir_graph *g, const char *set_dir, const char *test_name, bool *skipped, char *why,
                     size_t wn)
@@ -122,7 +191,7 @@ static bool run_set(const ir_graph *g, const char *set_dir, const char *test_nam
     for (uint32_t i = 0; ok && i < g->n_outputs; i++)
         if (want[i]->dtype == IR_U16 && g->values[g->outputs[i]].dtype == IR_BF16)
             want[i]->dtype = IR_BF16;
-    ir_status st = ok ? ir_ref_run(g, in, got, NULL, NULL, &d) : IR_OK;
+    ir_status st = ok ? (use_jit ? jit_or_ref_skip(g, in, got, &d) : ir_ref_run(g, in, got, NULL, NULL, &d)) : IR_OK;
     if (st == IR_ERR_UNSUPPORTED) {
         add_skip(test_name, d.msg);
         *skipped = true;
@@ -214,13 +283,14 @@ static void test_node_conformance(void)
     printf("\nskipped, by reason:\n");
     for (int i = 0; i < n_skip_groups; i++)
         printf("  %4d  %s  (e.g. %s)\n", skips[i].count, skips[i].reason, skips[i].first);
-    printf("\nONNX node conformance (reference engine): %d passed, %d failed, %d skipped\n", pass,
-           fail, skip);
+    printf("\nONNX node conformance (%s): %d passed, %d failed, %d skipped\n",
+           use_jit ? "LLVM JIT" : "reference engine", pass, fail, skip);
     CU_ASSERT_EQUAL(fail, 0);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    use_jit = argc > 1 && !strcmp(argv[1], "jit");
     static const tu_case cases[] = {{"node_conformance", test_node_conformance}, {NULL, NULL}};
     return tu_run("conformance", cases);
 }
