@@ -26,6 +26,7 @@ struct cg_program {
     cg_lowered *nodes; /* one per graph node */
     uint64_t scratch_bytes;
     int threads_hint;
+    uint64_t temp_base, temp_used, temp_max; /* cg_temp: node temporaries after the plan's arena */
 };
 
 /* Plans memory, assigns buffers and lowers every node. */

@@ -64,13 +64,18 @@ const cg_stats *cg_module_stats(const cg_module *m);
 
 typedef struct cg_program cg_program;
 
-typedef struct {
+typedef struct cg_lowered {
     const char *kernel;     /* kernel template, e.g. "gemm" for onnxc_k_gemm */
     const void *desc;       /* descriptor bytes (copied by cg_lower_node's caller) */
     size_t desc_size;
     int64_t n_tasks;        /* >= 1 */
     uint64_t scratch_bytes; /* per thread */
     double flops;
+    /* A node may run in phases: `next` (NULL: none, cg_alloc'd with its
+     * descriptor) runs once every task of this phase has finished, with its
+     * own kernel, descriptor, tasks and scratch (e.g. attention: projections,
+     * then heads, then the output projection). */
+    const struct cg_lowered *next;
 } cg_lowered;
 
 const ir_graph *cg_graph(const cg_program *p);
@@ -80,6 +85,9 @@ int32_t cg_buf(cg_program *p, int32_t v);
 /* A new constant buffer holding a copy of data (e.g. prepacked weights);
  * returns its index or -1 (out of memory). */
 int32_t cg_const(cg_program *p, const void *data, uint64_t bytes);
+/* An arena buffer of `bytes` that lives only while the node being lowered
+ * runs (data passed between its phases); returns its index or -1. */
+int32_t cg_temp(cg_program *p, uint64_t bytes);
 /* Room for a descriptor that lives as long as the program. */
 void *cg_alloc(cg_program *p, size_t bytes);
 /* Threads the model will most likely run with (for task-count choices). */

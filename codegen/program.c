@@ -51,6 +51,14 @@ int32_t cg_const(cg_program *p, const void *data, uint64_t bytes)
     return add_buf(p, (cg_buf_info){ONNXC_BUF_CONST, 0, 0, copy, bytes, -1});
 }
 
+int32_t cg_temp(cg_program *p, uint64_t bytes)
+{
+    uint64_t off = p->temp_base + p->temp_used;
+    p->temp_used += (bytes + 63) / 64 * 64;
+    p->temp_max = p->temp_used > p->temp_max ? p->temp_used : p->temp_max;
+    return add_buf(p, (cg_buf_info){ONNXC_BUF_ARENA, 0, off, NULL, bytes, -1});
+}
+
 int32_t cg_buf(cg_program *p, int32_t v)
 {
     if (v < 0)
@@ -94,6 +102,7 @@ static ir_status lower_node(cg_program *p, uint32_t i, ir_diag *d)
             cg_lowered *out = &p->nodes[i];
             memset(out, 0, sizeof *out);
             out->n_tasks = 1;
+            p->temp_used = 0;
             ir_status st = lowerings[k].fn(p, n, out, d);
             if (st)
                 return st;
@@ -105,8 +114,9 @@ static ir_status lower_node(cg_program *p, uint32_t i, ir_diag *d)
                 return ir_fail(d, IR_ERR_NOMEM, "out of memory");
             memcpy(copy, out->desc, out->desc_size);
             out->desc = copy;
-            if (out->scratch_bytes > p->scratch_bytes)
-                p->scratch_bytes = (out->scratch_bytes + 63) / 64 * 64;
+            for (const cg_lowered *ph = out; ph; ph = ph->next)
+                if (ph->scratch_bytes > p->scratch_bytes)
+                    p->scratch_bytes = (ph->scratch_bytes + 63) / 64 * 64;
             return IR_OK;
         }
     return IR_ERR_UNSUPPORTED;
@@ -151,6 +161,7 @@ ir_status cg_program_build(const ir_graph *g, int threads_hint, cg_program **out
     if (!st) {
         memset(p->buf_of, 0xff, (g->n_values + 1) * sizeof *p->buf_of);
         st = plan_memory(g, &p->plan, d);
+        p->temp_base = (p->plan.arena_bytes + 63) / 64 * 64;
     }
     for (uint32_t k = 0; !st && k < g->n_inputs; k++)
         st = cg_buf(p, g->inputs[k]) < 0 ? ir_fail(d, IR_ERR_NOMEM, "out of memory") : IR_OK;
@@ -158,6 +169,8 @@ ir_status cg_program_build(const ir_graph *g, int threads_hint, cg_program **out
         st = cg_buf(p, g->outputs[k]) < 0 ? ir_fail(d, IR_ERR_NOMEM, "out of memory") : IR_OK;
     if (!st)
         st = lower_all(p, d);
+    if (!st && p->temp_max)
+        p->plan.arena_bytes = p->temp_base + p->temp_max;
     if (st) {
         cg_program_free(p);
         return st;

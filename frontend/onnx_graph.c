@@ -15,6 +15,8 @@
  * later, by ir_check_supported, which lists them all. */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/random.h>
+#include <time.h>
 
 #include "onnx_internal.h"
 
@@ -29,23 +31,29 @@ typedef struct {
     uint32_t cap, n;
     int32_t *tmp; /* node operand scratch */
     size_t tmp_cap;
+    uint64_t seed; /* of the name hash */
 } builder;
 
 /* ---- name map --------------------------------------------------------- */
 
-static uint64_t name_hash(const char *s)
+/* FNV-1a, then a keyed finalizer: names come from the model, and a fixed
+ * hash would let a crafted model collide them all into one probe chain. */
+static uint64_t name_hash(const builder *b, const char *s)
 {
     uint64_t h = 1469598103934665603ull;
     for (; *s; s++)
         h = (h ^ (uint8_t)*s) * 1099511628211ull;
-    return h;
+    h ^= b->seed;
+    h = (h ^ (h >> 30)) * 0xbf58476d1ce4e5b9ull;
+    h = (h ^ (h >> 27)) * 0x94d049bb133111ebull;
+    return h ^ (h >> 31);
 }
 
 static int32_t nm_find(const builder *b, const char *name)
 {
     if (!b->cap)
         return -1;
-    for (uint64_t i = name_hash(name);; i++) {
+    for (uint64_t i = name_hash(b, name);; i++) {
         const nm_slot *s = &b->slots[i & (b->cap - 1)];
         if (!s->key)
             return -1;
@@ -54,9 +62,9 @@ static int32_t nm_find(const builder *b, const char *name)
     }
 }
 
-static void nm_insert(nm_slot *slots, uint32_t cap, nm_slot x)
+static void nm_insert(const builder *b, nm_slot *slots, uint32_t cap, nm_slot x)
 {
-    uint64_t h = name_hash(x.key);
+    uint64_t h = name_hash(b, x.key);
     while (slots[h & (cap - 1)].key)
         h++;
     slots[h & (cap - 1)] = x;
@@ -73,12 +81,12 @@ static bool nm_put(builder *b, const char *key, int32_t v)
             return false;
         for (uint32_t i = 0; i < b->cap; i++)
             if (b->slots[i].key)
-                nm_insert(ns, nc, b->slots[i]);
+                nm_insert(b, ns, nc, b->slots[i]);
         free(b->slots);
         b->slots = ns;
         b->cap = nc;
     }
-    nm_insert(b->slots, b->cap, (nm_slot){key, v});
+    nm_insert(b, b->slots, b->cap, (nm_slot){key, v});
     b->n++;
     return true;
 }
@@ -479,6 +487,8 @@ static ir_status add_outputs(builder *b, const Onnx__GraphProto *gp)
 ir_status onnx_graph_build(onnx_ctx *c, const Onnx__GraphProto *gp, const pb_ranges *inits)
 {
     builder b = {.c = c};
+    if (getrandom(&b.seed, sizeof b.seed, GRND_NONBLOCK) != sizeof b.seed)
+        b.seed = (uint64_t)(uintptr_t)&b ^ (uint64_t)time(NULL);
     c->g->graph_name = ir_arena_strdup(c->g->arena, str(gp->name));
     if (!c->g->graph_name)
         return ir_fail(c->d, IR_ERR_NOMEM, "out of memory loading the graph");

@@ -115,8 +115,7 @@ static size_t src_count(const Onnx__TensorProto *tp, src_kind k)
 
 /* Finds the one field holding the data and checks its size. */
 static ir_status pick_source(const Onnx__TensorProto *tp, const onnx_raw *raw, const char *label,
-                             ir_dtype dt, const ir_shape *shape, uint64_t nbytes, src_kind *kind,
-                             ir_diag *d)
+                             ir_dtype dt, uint64_t nbytes, src_kind *kind, ir_diag *d)
 {
     char dims[200];
     dims_format(tp->dims, tp->n_dims, dims, sizeof dims);
@@ -149,7 +148,6 @@ static ir_status pick_source(const Onnx__TensorProto *tp, const onnx_raw *raw, c
     if (src_count(tp, *kind) != numel)
         return ir_fail(d, IR_ERR_MODEL, "%s: %s has %zu elements, but dims %s need %llu", label,
                        src_names[*kind], src_count(tp, *kind), dims, (unsigned long long)numel);
-    (void)shape;
     return IR_OK;
 }
 
@@ -236,7 +234,7 @@ ir_status onnx_tensor_to_ir(onnx_ctx *c, const Onnx__TensorProto *tp, const onnx
     *mapped = false;
     if ((st = onnx_tensor_header(tp, label, &dt, &shape, &nbytes, c->d)) ||
         (st = find_raw(c, tp, raw, label, nbytes, &local, &r)) ||
-        (st = pick_source(tp, r, label, dt, &shape, nbytes, &k, c->d)))
+        (st = pick_source(tp, r, label, dt, nbytes, &k, c->d)))
         return st;
     ir_tensor *t;
     if (k == SRC_RAW && r->file && nbytes && (uintptr_t)r->p % ir_dtype_size(dt) == 0) {
@@ -262,59 +260,65 @@ ir_status onnx_tensor_to_ir(onnx_ctx *c, const Onnx__TensorProto *tp, const onnx
 
 static const uint32_t tensor_weight_path[] = {9};
 
-static ir_status read_tensor(const onnx_file *f, const char *path, pb_alloc *a, ir_tensor **out,
-                             char **name, ir_diag *d)
+/* Copies tp (its raw data at raw, if any) into a malloc'd tensor. */
+static ir_status tensor_copy(const Onnx__TensorProto *tp, const onnx_raw *raw, const char *path,
+                             ir_tensor **out, char **name, ir_diag *d)
 {
-    pb_scan_opts so = {&onnx__tensor_proto__descriptor, tensor_weight_path, 1, 0, 0};
-    pb_buf kept = {0};
-    pb_ranges raws = {0};
-    Onnx__TensorProto *tp = NULL;
-    uint64_t budget, nbytes;
-    ir_status st;
-    if ((st = pb_scan(f->addr, f->len, &so, &budget, d))) {
-        char why[sizeof d->msg];
-        snprintf(why, sizeof why, "%s", d->msg);
-        return ir_fail(d, st, "%s is not a readable TensorProto (sequences and optionals are not "
-                       "tensors): %s", ir_q(path), why);
-    }
-    pb_alloc_init(a, budget);
-    if ((st = pb_split(f->addr, (pb_range){0, f->len}, 9, &kept, &raws, d)))
-        goto out;
-    tp = (Onnx__TensorProto *)pb_unpack(a, &onnx__tensor_proto__descriptor, kept.p, kept.len, 0, d);
-    if (!tp) {
-        st = d->status;
-        goto out;
-    }
     char label[400];
     snprintf(label, sizeof label, "tensor '%s' in %s", ir_q(tp->name ? tp->name : ""), ir_q(path));
     ir_dtype dt;
     ir_shape shape;
+    uint64_t nbytes;
     src_kind k;
-    onnx_raw raw = {0};
-    if (raws.n)
-        raw = (onnx_raw){f->addr + raws.r[raws.n - 1].off, raws.r[raws.n - 1].len, NULL};
-    if ((st = onnx_tensor_header(tp, label, &dt, &shape, &nbytes, d)))
-        goto out;
-    if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL) {
-        st = ir_fail(d, IR_ERR_UNSUPPORTED, "%s uses external data, which lone tensor files cannot", label);
-        goto out;
-    }
-    if ((st = pick_source(tp, raws.n ? &raw : NULL, label, dt, &shape, nbytes, &k, d)))
-        goto out;
+    ir_status st = onnx_tensor_header(tp, label, &dt, &shape, &nbytes, d);
+    if (st)
+        return st;
+    if (tp->has_data_location && tp->data_location == ONNX__TENSOR_PROTO__DATA_LOCATION__EXTERNAL)
+        return ir_fail(d, IR_ERR_UNSUPPORTED, "%s uses external data, which lone tensor files cannot", label);
+    if ((st = pick_source(tp, raw, label, dt, nbytes, &k, d)))
+        return st;
     ir_tensor *t = ir_tensor_alloc(dt, &shape);
     char *nm = name ? strdup(tp->name ? tp->name : "") : NULL;
     if (!t || (name && !nm)) {
         ir_tensor_release(t);
         free(nm);
-        st = ir_fail(d, IR_ERR_NOMEM, "out of memory reading %s (%llu bytes)", label, (unsigned long long)nbytes);
-        goto out;
+        return ir_fail(d, IR_ERR_NOMEM, "out of memory reading %s (%llu bytes)", label, (unsigned long long)nbytes);
     }
-    fill(t->data, tp, &raw, k, dt, nbytes);
+    fill(t->data, tp, raw, k, dt, nbytes);
     *out = t;
     if (name)
         *name = nm;
-out:
-    pb_free(a, tp);
+    return IR_OK;
+}
+
+/* Unpacks the file's TensorProto without its raw data, then copies it. */
+static ir_status read_tensor(const onnx_file *f, const char *path, ir_tensor **out, char **name,
+                             ir_diag *d)
+{
+    pb_scan_opts so = {&onnx__tensor_proto__descriptor, tensor_weight_path, 1, 0, 0};
+    pb_buf kept = {0};
+    pb_ranges raws = {0};
+    pb_alloc a;
+    uint64_t budget;
+    ir_status st = pb_scan(f->addr, f->len, &so, &budget, d);
+    if (st) {
+        char why[sizeof d->msg];
+        snprintf(why, sizeof why, "%s", d->msg);
+        return ir_fail(d, st, "%s is not a readable TensorProto (sequences and optionals are not "
+                       "tensors): %s", ir_q(path), why);
+    }
+    pb_alloc_init(&a, budget);
+    Onnx__TensorProto *tp = NULL;
+    if (!(st = pb_split(f->addr, (pb_range){0, f->len}, 9, &kept, &raws, d)) &&
+        !(tp = (Onnx__TensorProto *)pb_unpack(&a, &onnx__tensor_proto__descriptor, kept.p, kept.len, 0, d)))
+        st = d->status;
+    if (!st) {
+        onnx_raw raw = {0};
+        if (raws.n) /* the last raw_data wins, as in protobuf */
+            raw = (onnx_raw){f->addr + raws.r[raws.n - 1].off, raws.r[raws.n - 1].len, NULL};
+        st = tensor_copy(tp, raws.n ? &raw : NULL, path, out, name, d);
+    }
+    pb_free(&a, tp);
     pb_buf_free(&kept);
     pb_ranges_free(&raws);
     return st;
@@ -331,11 +335,10 @@ ir_status onnx_read_tensor_pb(const char *path, ir_tensor **out, char **name, ir
     if (name)
         *name = NULL;
     onnx_file f;
-    pb_alloc a;
     ir_status st = onnx_map_path(path, &f, d);
     if (st)
         return st;
-    st = read_tensor(&f, path, &a, out, name, d);
+    st = read_tensor(&f, path, out, name, d);
     onnx_unmap(&f);
     return st;
 }

@@ -80,11 +80,11 @@ static const char *scan_path(const scanner *s, char *buf, size_t n)
     size_t o = 0;
     buf[0] = 0;
     for (int i = 0; i < s->depth && o < n; i++) {
-        if (s->depth > 10 && i == 5) {
-            o += (size_t)snprintf(buf + o, n - o, " > ...");
+        bool elide = s->depth > 10 && i == 5;
+        if (elide)
             i = s->depth - 4;
-        }
-        o += (size_t)snprintf(buf + o, n - o, "%s%s", i ? " > " : "", s->st[i].desc->short_name);
+        o += (size_t)snprintf(buf + o, n - o, "%s%s", elide ? " > ... > " : i ? " > " : "",
+                              s->st[i].desc->short_name);
     }
     return buf;
 }

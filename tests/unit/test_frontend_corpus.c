@@ -2,7 +2,9 @@
  * thousands of mutated models, and on a large model against the time and
  * memory goals.
  *
- * Every model of libonnx-testdata either loads (with the node count the onnx
+ * The DETR exports of gen_detr.py load with the counts, inputs and outputs
+ * the onnx package reports (MODEL.stats.json). Every model of
+ * libonnx-testdata either loads (with the node count the onnx
  * Python package reports, and verified) or is refused as unsupported or
  * invalid with a message; the refusals are printed grouped by reason. Every
  * TensorProto file there is read and compared with numpy's bytes (CRC-32),
@@ -12,10 +14,8 @@
  * (~64 MB of weights), and DETR-R50 when it has been exported, must load in
  * under a second with a peak RSS below 1.3x the file, measured in a child
  * process. */
-#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -46,9 +46,9 @@ static bool printable(const char *s)
 
 /* Runs a Python script over the test data and returns its output lines
  * ("path\tfield\t...") as a NULL-terminated, sorted array. */
-static char **python_lines(const char *script, char **storage)
+static char **python_lines(const char *script, const char *arg, char **storage)
 {
-    char *argv[] = {(char *)ONNXC_PYTHON, "-c", (char *)script, (char *)ONNXC_TESTDATA_DIR, NULL};
+    char *argv[] = {(char *)ONNXC_PYTHON, "-c", (char *)script, (char *)arg, NULL};
     int rc = tu_exec(argv, storage);
     CU_ASSERT_EQUAL(rc, 0);
     if (rc || !*storage)
@@ -192,7 +192,7 @@ static bool load_one(const char *path, long nodes, int *n_model)
 static void test_testdata_models(void)
 {
     char *out = NULL, buf[64];
-    char **lines = python_lines(py_models, &out);
+    char **lines = python_lines(py_models, ONNXC_TESTDATA_DIR, &out);
     CU_ASSERT_PTR_NOT_NULL_FATAL(lines);
     int loaded = 0, refused = 0, invalid = 0;
     for (char **l = lines; *l; l++) {
@@ -209,6 +209,73 @@ static void test_testdata_models(void)
     print_reasons(40);
     CU_ASSERT(loaded + refused > 1000);
     CU_ASSERT(loaded > 300);
+    free(lines);
+    free(out);
+}
+
+/* ---- the DETR exports of tests/models/gen_detr.py --------------------------- */
+
+/* Their MODEL.stats.json, the onnx package's counts, as one line each. */
+static const char py_detr[] =
+    "import glob, json, os, sys\n"
+    "for p in sorted(glob.glob(sys.argv[1] + '/models/detr/*.onnx')):\n"
+    "    s = p[:-5] + '.stats.json'\n"
+    "    if not os.path.exists(s): continue\n"
+    "    d = json.load(open(s))\n"
+    "    io = ' '.join('%s:%s[%s]' % (v['name'], v['dtype'], ','.join('?' if x is None else str(x)\n"
+    "                  for x in v['shape'])) for v in d['inputs'] + d['outputs'])\n"
+    "    print(p, d['node_count'], d['initializer_count'], d['parameter_bytes'], d['ir_version'], io,\n"
+    "          sep='\\t')\n";
+
+/* "name:dtype[dims] ..." of the graph's inputs and outputs. */
+static void io_summary(const ir_graph *g, char *buf, size_t n)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (uint32_t k = 0; k < g->n_inputs + g->n_outputs && o < n; k++) {
+        const ir_value *v = &g->values[k < g->n_inputs ? g->inputs[k] : g->outputs[k - g->n_inputs]];
+        char shape[512];
+        ir_shape_format(&v->shape, shape, sizeof shape);
+        o += (size_t)snprintf(buf + o, n - o, "%s%s:%s%s", k ? " " : "", v->name, ir_dtype_name(v->dtype), shape);
+    }
+}
+
+static void check_detr(const char *line)
+{
+    char path[4096], buf[64], io[4096], want_io[4096];
+    field(line, 0, path, sizeof path);
+    ir_graph *g;
+    ir_diag d;
+    ir_status st = onnx_load_file(path, NULL, &g, &d);
+    if (st)
+        fprintf(stderr, "\n  %s: %s", path, d.msg);
+    CU_ASSERT_EQUAL_FATAL(st, IR_OK);
+    uint64_t count, elements, bytes;
+    ir_param_stats(g, &count, &elements, &bytes);
+    io_summary(g, io, sizeof io);
+    field(line, 5, want_io, sizeof want_io);
+    bool same = !strcmp(io, want_io);
+    if (!same)
+        fprintf(stderr, "\n  %s:\n    loaded %s\n    onnx   %s", path, io, want_io);
+    CU_ASSERT(same);
+    CU_ASSERT_EQUAL(g->n_nodes, strtoul(field(line, 1, buf, sizeof buf), NULL, 10));
+    CU_ASSERT_EQUAL(count, strtoull(field(line, 2, buf, sizeof buf), NULL, 10));
+    CU_ASSERT_EQUAL(bytes, strtoull(field(line, 3, buf, sizeof buf), NULL, 10));
+    CU_ASSERT_EQUAL(g->ir_version, strtoll(field(line, 4, buf, sizeof buf), NULL, 10));
+    printf("\n    %s: %u nodes, %llu initializers, %.1f MB of weights", strrchr(path, '/') + 1, g->n_nodes,
+           (unsigned long long)count, (double)bytes / 1e6);
+    ir_graph_free(g);
+}
+
+static void test_detr_exports(void)
+{
+    char *out = NULL;
+    char **lines = python_lines(py_detr, ONNXC_BUILD_DIR, &out);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(lines);
+    for (char **l = lines; *l; l++)
+        check_detr(*l);
+    printf("\n");
+    CU_ASSERT_PTR_NOT_NULL(lines[0]); /* gen_detr.py always exports the tiny ones */
     free(lines);
     free(out);
 }
@@ -279,7 +346,7 @@ static bool read_one(const char *line, int *mismatches)
 static void test_testdata_tensors(void)
 {
     char *out = NULL;
-    char **lines = python_lines(py_tensors, &out);
+    char **lines = python_lines(py_tensors, ONNXC_TESTDATA_DIR, &out);
     CU_ASSERT_PTR_NOT_NULL_FATAL(lines);
     int ok = 0, refused = 0, mismatches = 0;
     for (char **l = lines; *l; l++)
@@ -362,7 +429,7 @@ static long status_kb(const char *key)
     return v;
 }
 
-/* In a child: peak RSS growth (kB) and time of one load of path, then the
+/* In a child process: peak RSS growth (kB) and time of one load of path, then the
  * node and constant counts, how many constants are views into the file, and
  * for good_big.onnx how many hold the values gen_bad.py wrote (wK is all K). */
 static void measure_child(const char *path, int fd)
@@ -413,8 +480,12 @@ static measure measure_load(const char *path)
     CU_ASSERT_FATAL(stat(path, &sb) == 0 && pipe(p) == 0);
     fflush(NULL);
     pid_t pid = fork();
-    if (pid == 0)
-        measure_child(path, p[1]);
+    if (pid == 0) { /* a fresh process: this one's heap would hide allocations */
+        char fd[16];
+        snprintf(fd, sizeof fd, "%d", p[1]);
+        execl("/proc/self/exe", "test_frontend_corpus", "--measure", path, fd, (char *)NULL);
+        _exit(127);
+    }
     close(p[1]);
     char buf[1200] = "";
     ssize_t n = read(p[0], buf, sizeof buf - 1);
@@ -459,11 +530,14 @@ static void test_detr_r50(void)
     CU_ASSERT_EQUAL(m.consts, 424);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+    if (argc == 4 && !strcmp(argv[1], "--measure"))
+        measure_child(argv[2], atoi(argv[3]));
     static const tu_case cases[] = {
         {"testdata_models", test_testdata_models},
         {"testdata_tensors", test_testdata_tensors},
+        {"detr_exports", test_detr_exports},
         {"mutations", test_mutations},
         {"big_model", test_big_model},
         {"detr_r50", test_detr_r50},
