@@ -1,0 +1,188 @@
+/* dense_gemm.c - GEMM and convolution kernels on the packed microkernels of
+ * dense_mk.c.
+ *
+ * A task owns one mc x nc tile of C (for one batch, or one image and
+ * group): it walks K in blocks of kc, brings both operands of the block into
+ * panel form - prepacked constants are used in place, run-time operands are
+ * packed into this thread's scratch - and sweeps the tile with the
+ * microkernel, which keeps the partial sums of C in registers and applies
+ * the epilogue (bias, residual, ReLU) on the last block before its only
+ * store. Convolution packs its B panels straight from the NCHW input:
+ * channel planes for a 1x1 stride-1 convolution, an im2col of just the
+ * tile's pixels for a block of kc rows otherwise, so no im2col matrix is ever
+ * built whole. */
+#include "dense_mk.h"
+#include "kabi.h"
+
+/* ---- GEMM --------------------------------------------------------------- */
+
+DK_INLINE void gemm_task(const struct k_gemm *d, void *const *bufs, int64_t task, void *scratch)
+{
+    int64_t nt = task % d->n_tiles, mt = (task / d->n_tiles) % d->m_tiles;
+    int64_t bi = task / (d->n_tiles * d->m_tiles), rem = bi, ao = 0, bo = 0;
+    for (int32_t i = d->nbd - 1; i >= 0; i--) {
+        int64_t ix = rem % d->bdim[i];
+        rem /= d->bdim[i];
+        ao += ix * d->a_bs[i];
+        bo += ix * d->b_bs[i];
+    }
+    const float *A = (const float *)bufs[d->a] + ao, *B = (const float *)bufs[d->b] + bo;
+    int64_t mr = d->mr, nr = 16 * (int64_t)d->nv, m0 = mt * d->mc, n0 = nt * d->nc;
+    float *sa = scratch, *sb = sa + (d->a_pre ? 0 : (d->mc * d->kc + 15) / 16 * 16);
+    dk_tile t;
+    t.c = (float *)bufs[d->c] + bi * d->m * d->ldc + m0 * d->ldc + n0;
+    t.ldc = d->ldc;
+    t.mv = dk_min(d->mc, d->m - m0);
+    t.nn = dk_min(d->nc, d->n - n0);
+    t.e.bias = d->bias >= 0 ? (const float *)bufs[d->bias] + m0 * d->bias_rs + n0 * d->bias_cs : 0;
+    t.e.res = d->res >= 0 ? (const float *)bufs[d->res] + bi * d->m * d->ldr + m0 * d->ldr + n0 : 0;
+    t.e.bias_rs = d->bias_rs;
+    t.e.bias_cs = d->bias_cs;
+    t.e.ldr = d->ldr;
+    t.e.alpha = d->alpha;
+    t.e.beta = d->beta;
+    t.e.relu = d->relu;
+    int64_t pc = 0;
+    do {
+        int64_t kcb = dk_min(d->kc, d->k - pc);
+        if (d->a_pre) {
+            t.ap = A + (m0 / mr * d->k + pc) * mr;
+            t.a_ps = d->k * mr;
+        } else {
+            dk_pack_a(sa, A + m0 * d->a_rs + pc * d->a_cs, d->a_rs, d->a_cs, t.mv, kcb, d->mr);
+            t.ap = sa;
+            t.a_ps = kcb * mr;
+        }
+        if (d->b_pre) {
+            t.bp = B + (n0 / nr * d->k + pc) * nr;
+            t.b_ps = d->k * nr;
+        } else {
+            dk_pack_b(sb, B + pc * d->b_rs + n0 * d->b_cs, d->b_rs, d->b_cs, t.nn, kcb, nr);
+            t.bp = sb;
+            t.b_ps = kcb * nr;
+        }
+        t.kc = kcb;
+        t.load = pc > 0;
+        t.last = pc + kcb >= d->k;
+        dk_tiles(d->mr, d->nv, &t);
+        pc += kcb;
+    } while (pc < d->k);
+}
+
+KERNEL(gemm) { gemm_task(d, bufs, task, scratch); }
+
+KERNEL(gemm_multi)
+{
+    int64_t first = 0;
+    for (int64_t g = 0; g < d->n_g; g++) {
+        if (task < d->task_end[g]) {
+            gemm_task(&d->g[g], bufs, task - first, scratch);
+            return;
+        }
+        first = d->task_end[g];
+    }
+}
+
+/* ---- convolution -------------------------------------------------------- */
+
+/* Output pixels [jl, jl + len) of one output row, input row xr (NULL: the
+ * row lies in the padding) for kernel column kw, into o[0..len). */
+DK_INLINE void conv_row(const struct k_conv *d, float *restrict o, const float *restrict xr, int64_t ow,
+                        int64_t len, int64_t kw)
+{
+    int64_t s = d->s[2], off = kw * d->dil[2] - d->pb[2]; /* iw = ow * s + off */
+    int64_t lo = off >= 0 ? 0 : (-off + s - 1) / s;
+    int64_t hi = d->in[2] - 1 - off < 0 ? 0 : (d->in[2] - 1 - off) / s + 1;
+    int64_t a = xr ? dk_min(dk_max(lo - ow, 0), len) : len, b = xr ? dk_min(dk_max(hi - ow, a), len) : len;
+    for (int64_t t = 0; t < a; t++)
+        o[t] = 0.0f;
+    if (s == 1) {
+        const float *src = xr + ow + off;
+        for (int64_t t = a; t < b; t++)
+            o[t] = src[t];
+    } else {
+        for (int64_t t = a; t < b; t++)
+            o[t] = xr[(ow + t) * s + off];
+    }
+    for (int64_t t = b; t < len; t++)
+        o[t] = 0.0f;
+}
+
+/* Rows [pc, pc + kcb) of im2col(X) for output pixels [n0, n0 + nn) into B
+ * panels of nr columns; X points at the group's first channel plane. */
+DK_INLINE void conv_pack(const struct k_conv *d, float *restrict dst, const float *restrict X, int64_t pc,
+                         int64_t kcb, int64_t n0, int64_t nn, int64_t nr)
+{
+    int64_t k1 = d->k[1], k2 = d->k[2], kvol = d->k[0] * k1 * k2;
+    for (int64_t kk = 0; kk < kcb; kk++) {
+        int64_t kx = pc + kk, c = kx / kvol, r = kx % kvol;
+        int64_t kd = r / (k1 * k2), kh = (r / k2) % k1, kw = r % k2;
+        const float *xc = X + c * d->inpix;
+        int64_t ow = n0 % d->out[2], row = n0 / d->out[2], oh = row % d->out[1], od = row / d->out[1];
+        for (int64_t jl = 0; jl < nn;) {
+            int64_t len = dk_min(dk_min(d->out[2] - ow, nn - jl), nr - jl % nr);
+            int64_t id = od * d->s[0] + kd * d->dil[0] - d->pb[0], ih = oh * d->s[1] + kh * d->dil[1] - d->pb[1];
+            bool in = id >= 0 && id < d->in[0] && ih >= 0 && ih < d->in[1];
+            conv_row(d, dst + (jl / nr) * kcb * nr + kk * nr + jl % nr, in ? xc + (id * d->in[1] + ih) * d->in[2] : 0,
+                     ow, len, kw);
+            jl += len;
+            ow += len;
+            if (ow == d->out[2]) {
+                ow = 0;
+                if (++oh == d->out[1]) {
+                    oh = 0;
+                    od++;
+                }
+            }
+        }
+        for (int64_t jl = nn; jl % nr; jl++)
+            dst[(jl / nr) * kcb * nr + kk * nr + jl % nr] = 0.0f;
+    }
+}
+
+KERNEL(conv)
+{
+    int64_t nt = task % d->n_tiles, mt = (task / d->n_tiles) % d->m_tiles;
+    int64_t gi = task / (d->n_tiles * d->m_tiles), g = gi % d->groups; /* gi = image * groups + group */
+    int64_t mr = d->mr, nr = 16 * (int64_t)d->nv, m0 = mt * d->mc, n0 = nt * d->nc;
+    int64_t mgp = (d->mg + mr - 1) / mr * mr, kdim = d->kdim;
+    const float *X = (const float *)bufs[d->x] + gi * d->cg * d->inpix, *W = (const float *)bufs[d->w];
+    float *sa = scratch, *sb = sa + (d->w_pre ? 0 : (d->mc * d->kc + 15) / 16 * 16);
+    int64_t yo = (gi * d->mg + m0) * d->npix + n0;
+    dk_tile t;
+    t.c = (float *)bufs[d->y] + yo;
+    t.ldc = d->npix;
+    t.mv = dk_min(d->mc, d->mg - m0);
+    t.nn = dk_min(d->nc, d->npix - n0);
+    t.e.bias = d->bias >= 0 ? (const float *)bufs[d->bias] + g * d->mg + m0 : 0;
+    t.e.res = d->res >= 0 ? (const float *)bufs[d->res] + yo : 0;
+    t.e.bias_rs = 1;
+    t.e.bias_cs = 0;
+    t.e.ldr = d->npix;
+    t.e.alpha = 1.0f;
+    t.e.beta = 1.0f;
+    t.e.relu = d->relu;
+    int64_t pc = 0;
+    do {
+        int64_t kcb = dk_min(d->kc, kdim - pc);
+        if (d->w_pre) {
+            t.ap = W + g * mgp * kdim + (m0 / mr * kdim + pc) * mr;
+            t.a_ps = kdim * mr;
+        } else {
+            dk_pack_a(sa, W + (g * d->mg + m0) * kdim + pc, kdim, 1, t.mv, kcb, d->mr);
+            t.ap = sa;
+            t.a_ps = kcb * mr;
+        }
+        if (d->pw)
+            dk_pack_b(sb, X + pc * d->inpix + n0, d->inpix, 1, t.nn, kcb, nr);
+        else
+            conv_pack(d, sb, X, pc, kcb, n0, t.nn, nr);
+        t.bp = sb;
+        t.b_ps = kcb * nr;
+        t.kc = kcb;
+        t.load = pc > 0;
+        t.last = pc + kcb >= kdim;
+        dk_tiles(d->mr, d->nv, &t);
+        pc += kcb;
+    } while (pc < kdim);
+}

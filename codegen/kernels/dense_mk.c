@@ -1,0 +1,114 @@
+/* dense_mk.c - the GEMM microkernels: an mr x (16*nv) block of C kept in
+ * mr*nv vector registers while kc rank-1 updates stream through them, then
+ * the fused epilogue (scale, bias, residual, ReLU) before the one store.
+ *
+ * The rows are spelled out with macros instead of loops so the accumulators
+ * are plain scalars of vector type from the start: nothing depends on the
+ * unroller or on SROA to keep them out of memory. Three shapes suit 32
+ * AVX-512 registers (14x2, 8x3, 6x4, each with room for the B vectors); the
+ * lowering picks the one that wastes the least of M and N. On narrower
+ * targets LLVM splits the vectors (correct, slower). */
+#include "dense_mk.h"
+
+/* A finished vector of C: epilogue for row i, vector q, then the store. */
+DK_INLINE void mk_out(float *c, dk_v16 x, const dk_epi *e, int64_t i, int64_t q)
+{
+    if (e) {
+        if (e->alpha != 1.0f)
+            x = x * e->alpha;
+        if (e->bias) {
+            const float *bp = e->bias + i * e->bias_rs;
+            dk_v16 bv = e->bias_cs ? *(const dk_v16u *)(bp + 16 * q) : dk_splat(*bp);
+            x = e->beta != 1.0f ? x + e->beta * bv : x + bv;
+        }
+        if (e->res)
+            x = x + *(const dk_v16u *)(e->res + i * e->ldr + 16 * q);
+        if (e->relu)
+            x = dk_relu(x);
+    }
+    *(dk_v16u *)c = x;
+}
+
+#define V2(X, i) X(i, 0) X(i, 1)
+#define V3(X, i) V2(X, i) X(i, 2)
+#define V4(X, i) V3(X, i) X(i, 3)
+#define R6(X, V) V(X, 0) V(X, 1) V(X, 2) V(X, 3) V(X, 4) V(X, 5)
+#define R8(X, V) R6(X, V) V(X, 6) V(X, 7)
+#define R14(X, V) R8(X, V) V(X, 8) V(X, 9) V(X, 10) V(X, 11) V(X, 12) V(X, 13)
+#define B2(X) X(0) X(1)
+#define B3(X) B2(X) X(2)
+#define B4(X) B3(X) X(3)
+
+#define ACC(i, q) c##i##_##q
+#define DECL(i, q) dk_v16 ACC(i, q) = z;
+#define LOAD(i, q) ACC(i, q) = *(const dk_v16u *)(c + (i) * ldc + 16 * (q));
+#define BLOAD(q) dk_v16 bv##q = bb[q];
+#define FMA(i, q) ACC(i, q) += a[i] * bv##q;
+#define STORE(i, q) mk_out(c + (i) * ldc + 16 * (q), ACC(i, q), e, i, q);
+
+#define MICROKERNEL(name, MR, NV, ROWS, VECS, BVECS)                                                         \
+    static void name(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int32_t load,         \
+                     const dk_epi *e)                                                                         \
+    {                                                                                                         \
+        const dk_v16 z = dk_splat(0.0f);                                                                      \
+        ROWS(DECL, VECS)                                                                                      \
+        if (load) {                                                                                           \
+            ROWS(LOAD, VECS)                                                                                  \
+        }                                                                                                     \
+        for (int64_t k = 0; k < kc; k++) {                                                                    \
+            const dk_v16 *bb = (const dk_v16 *)b;                                                             \
+            BVECS(BLOAD)                                                                                      \
+            ROWS(FMA, VECS)                                                                                   \
+            a += MR;                                                                                          \
+            b += 16 * NV;                                                                                     \
+        }                                                                                                     \
+        ROWS(STORE, VECS)                                                                                     \
+    }
+
+MICROKERNEL(mk_14x2, 14, 2, R14, V2, B2)
+MICROKERNEL(mk_8x3, 8, 3, R8, V3, B3)
+MICROKERNEL(mk_6x4, 6, 4, R6, V4, B4)
+
+__attribute__((noinline)) void onnxc_dk_mk(int32_t mr, int32_t nv, int64_t kc, const float *a, const float *b,
+                                           float *c, int64_t ldc, int32_t load, const dk_epi *e)
+{
+    if (mr == 14 && nv == 2)
+        mk_14x2(kc, a, b, c, ldc, load, e);
+    else if (mr == 8 && nv == 3)
+        mk_8x3(kc, a, b, c, ldc, load, e);
+    else
+        mk_6x4(kc, a, b, c, ldc, load, e);
+}
+
+/* Through a full-size tile on the stack, then the valid part with a scalar
+ * epilogue (bit-identical arithmetic to mk_out, one element at a time). */
+__attribute__((noinline)) void onnxc_dk_mk_edge(int32_t mr, int32_t nv, int64_t kc, const float *a,
+                                                const float *b, float *c, int64_t ldc, int64_t mv, int64_t nn,
+                                                int32_t load, const dk_epi *e)
+{
+    float tmp[DK_TILE_MAX] __attribute__((aligned(64)));
+    int64_t nr = 16 * (int64_t)nv;
+    for (int64_t i = 0; i < mr * nr; i++)
+        tmp[i] = 0.0f;
+    for (int64_t i = 0; load && i < mv; i++)
+        for (int64_t j = 0; j < nn; j++)
+            tmp[i * nr + j] = c[i * ldc + j];
+    onnxc_dk_mk(mr, nv, kc, a, b, tmp, nr, load, 0);
+    for (int64_t i = 0; i < mv; i++)
+        for (int64_t j = 0; j < nn; j++) {
+            float x = tmp[i * nr + j];
+            if (e) {
+                if (e->alpha != 1.0f)
+                    x = x * e->alpha;
+                if (e->bias) {
+                    float bv = e->bias[i * e->bias_rs + j * e->bias_cs];
+                    x = e->beta != 1.0f ? x + e->beta * bv : x + bv;
+                }
+                if (e->res)
+                    x = x + e->res[i * e->ldr + j];
+                if (e->relu && x < 0)
+                    x = 0.0f;
+            }
+            c[i * ldc + j] = x;
+        }
+}

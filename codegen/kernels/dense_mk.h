@@ -1,0 +1,189 @@
+/* dense_mk.h - the register-blocked GEMM microkernels and the helpers the
+ * dense kernels share (vector types, packing, the tile loop, a vector exp).
+ *
+ *     // C[mr x 16*nv] (+)= A panel [kc][mr] x B panel [kc][16*nv]
+ *     onnxc_dk_mk(14, 2, kc, apanel, bpanel, c, ldc, load, &epilogue);
+ *
+ * Packed layouts (made at compile time for constant weights by the
+ * lowering, at run time into scratch for activations): an A panel holds mr
+ * rows of A interleaved per k, a B panel 16*nv columns of B per k, so the
+ * microkernel reads both with unit stride: per k it loads nv vectors of B
+ * and multiplies them by mr broadcast A values into mr*nv accumulators that
+ * stay in registers (14x2, 8x3, 6x4 on 32 AVX-512 registers). The
+ * microkernels themselves are ordinary (not inlined) functions: they depend
+ * on no shape, so every node shares one copy, while the tile loops and the
+ * packing around them are inlined and specialized per node. */
+#ifndef ONNXC_DENSE_MK_H
+#define ONNXC_DENSE_MK_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi" /* vector arguments of inline helpers */
+#endif
+
+typedef float dk_v16 __attribute__((vector_size(64)));
+typedef float dk_v16u __attribute__((vector_size(64), aligned(4)));
+typedef int32_t dk_i16 __attribute__((vector_size(64)));
+
+#define DK_INLINE static inline __attribute__((always_inline))
+#define DK_MR_MAX 14
+#define DK_TILE_MAX 448 /* largest mr * nr */
+
+/* What happens to a finished C tile: y = alpha * acc + beta * bias + res,
+ * then ReLU. Pointers are at the tile's origin; bias(i, j) is
+ * bias[i * bias_rs + j * bias_cs] with bias_cs 0 (per row) or 1. */
+typedef struct {
+    const float *bias;
+    const float *res;
+    int64_t bias_rs, bias_cs, ldr;
+    float alpha, beta;
+    int32_t relu;
+} dk_epi;
+
+/* kc steps of the mr x (16*nv) microkernel: C = (load ? C : 0) + A B, then
+ * the epilogue e (NULL: store the raw sums). */
+void onnxc_dk_mk(int32_t mr, int32_t nv, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                 int32_t load, const dk_epi *e);
+/* The same for a tile cut by the matrix edge: mv rows and nn columns valid. */
+void onnxc_dk_mk_edge(int32_t mr, int32_t nv, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
+                      int64_t mv, int64_t nn, int32_t load, const dk_epi *e);
+
+DK_INLINE int64_t dk_min(int64_t a, int64_t b) { return a < b ? a : b; }
+DK_INLINE int64_t dk_max(int64_t a, int64_t b) { return a > b ? a : b; }
+
+DK_INLINE dk_v16 dk_splat(float s)
+{
+    return (dk_v16){s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s};
+}
+
+/* x < 0 ? 0 : x, keeping NaN as the reference kernels do. */
+DK_INLINE dk_v16 dk_relu(dk_v16 x)
+{
+    dk_i16 neg = x < 0;
+    return (dk_v16)((dk_i16)x & ~neg);
+}
+
+DK_INLINE dk_v16 dk_vmax(dk_v16 a, dk_v16 b)
+{
+    dk_i16 m = a > b;
+    return (dk_v16)(((dk_i16)a & m) | ((dk_i16)b & ~m));
+}
+
+/* exp(x) for x <= 0 (softmax arguments; -inf and NaN-free): 2^n * p(r) with
+ * x = n ln2 + r, |r| <= ln2/2, a degree-6 polynomial (about 1 ulp). */
+DK_INLINE dk_v16 dk_exp_neg(dk_v16 x)
+{
+    dk_i16 tiny = x < -87.0f;
+    x = dk_vmax(x, dk_splat(-87.0f));
+    dk_v16 n = x * 1.44269504f + 12582912.0f;
+    n = n - 12582912.0f; /* round to nearest */
+    dk_v16 r = x - n * 0.693145752f;
+    r = r - n * 1.42860677e-06f;
+    dk_v16 p = dk_splat(1.38888889e-03f);
+    p = p * r + 8.33333333e-03f;
+    p = p * r + 4.16666667e-02f;
+    p = p * r + 1.66666667e-01f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    dk_i16 e = (__builtin_convertvector(n, dk_i16) + 127) << 23;
+    dk_v16 y = p * (dk_v16)e;
+    return (dk_v16)((dk_i16)y & ~tiny);
+}
+
+DK_INLINE float dk_hsum(dk_v16 v)
+{
+    float s = 0;
+    for (int i = 0; i < 16; i++)
+        s += v[i];
+    return s;
+}
+
+DK_INLINE float dk_hmax(dk_v16 v)
+{
+    float s = v[0];
+    for (int i = 1; i < 16; i++)
+        s = v[i] > s ? v[i] : s;
+    return s;
+}
+
+/* ---- packing ------------------------------------------------------------ */
+
+/* A(i, k) = a[i * rs + k * cs] for i < rows, k < kc into panels of mr rows:
+ * dst[(p * kc + k) * mr + r] = A(p * mr + r, k), zero past `rows`. */
+DK_INLINE void dk_pack_a(float *restrict dst, const float *restrict a, int64_t rs, int64_t cs, int64_t rows,
+                         int64_t kc, int32_t mr)
+{
+    for (int64_t p = 0; p * mr < rows; p++) {
+        float *d = dst + p * kc * mr;
+        for (int32_t r = 0; r < mr; r++) {
+            int64_t i = p * mr + r;
+            if (i >= rows) {
+                for (int64_t k = 0; k < kc; k++)
+                    d[k * mr + r] = 0.0f;
+                continue;
+            }
+            const float *src = a + i * rs;
+            for (int64_t k = 0; k < kc; k++)
+                d[k * mr + r] = src[k * cs];
+        }
+    }
+}
+
+/* B(k, j) = b[k * rs + j * cs] for k < kc, j < cols into panels of nr
+ * columns: dst[(q * kc + k) * nr + l] = B(k, q * nr + l), zero past cols. */
+DK_INLINE void dk_pack_b(float *restrict dst, const float *restrict b, int64_t rs, int64_t cs, int64_t cols,
+                         int64_t kc, int64_t nr)
+{
+    for (int64_t q = 0; q * nr < cols; q++) {
+        float *d = dst + q * kc * nr;
+        const float *src = b + q * nr * cs;
+        int64_t w = dk_min(nr, cols - q * nr);
+        for (int64_t k = 0; k < kc; k++) {
+            if (w == nr) {
+                for (int64_t l = 0; l < nr; l++)
+                    d[k * nr + l] = src[k * rs + l * cs];
+            } else {
+                for (int64_t l = 0; l < w; l++)
+                    d[k * nr + l] = src[k * rs + l * cs];
+                for (int64_t l = w; l < nr; l++)
+                    d[k * nr + l] = 0.0f;
+            }
+        }
+    }
+}
+
+/* ---- the tile loop ------------------------------------------------------ */
+
+/* One K block of one (mv x nn) tile of C: A panels at ap (panel stride a_ps),
+ * B panels at bp (b_ps), C and the epilogue at the tile's origin. */
+typedef struct {
+    const float *ap, *bp;
+    int64_t a_ps, b_ps;
+    float *c;
+    int64_t ldc, mv, nn, kc;
+    int32_t load, last;
+    dk_epi e;
+} dk_tile;
+
+DK_INLINE void dk_tiles(int32_t mr, int32_t nv, const dk_tile *t)
+{
+    int64_t nr = 16 * (int64_t)nv;
+    for (int64_t i = 0; i < t->mv; i += mr)
+        for (int64_t j = 0; j < t->nn; j += nr) {
+            dk_epi e = t->e;
+            e.bias = e.bias ? e.bias + i * e.bias_rs + j * e.bias_cs : 0;
+            e.res = e.res ? e.res + i * e.ldr + j : 0;
+            const float *a = t->ap + (i / mr) * t->a_ps, *b = t->bp + (j / nr) * t->b_ps;
+            float *c = t->c + i * t->ldc + j;
+            if (i + mr <= t->mv && j + nr <= t->nn)
+                onnxc_dk_mk(mr, nv, t->kc, a, b, c, t->ldc, t->load, t->last ? &e : 0);
+            else
+                onnxc_dk_mk_edge(mr, nv, t->kc, a, b, c, t->ldc, dk_min(mr, t->mv - i), dk_min(nr, t->nn - j),
+                                 t->load, t->last ? &e : 0);
+        }
+}
+
+#endif

@@ -1,0 +1,358 @@
+/* lower_dense.c - lowering of the matrix products (MatMul, Gemm, onnxc
+ * Linear) to the packed GEMM kernel, and the helpers every dense lowering
+ * shares: operand checks, compile-time packing of constant weights into the
+ * microkernel's panel layout, and the tiling heuristic.
+ *
+ * The tiling follows the cache hierarchy of the kernels in dense_gemm.c: a
+ * K block of B (kc x nc) stays in L2 while the microkernel sweeps it with
+ * one A panel (mr x kc) held in L1; the microkernel shape is the one that
+ * pads M and N the least. Tasks are C tiles; tiles shrink until both (or
+ * all) threads have several tasks, unless the node is too small to split. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower_dense.h"
+
+#define KC_MAX 384
+#define MC_MAX 224               /* 16 panels of 14 rows */
+#define B_BLOCK_BYTES (384 << 10) /* a kc x nc block of B, kept in L2 */
+#define TASK_MIN_FLOPS 4e6       /* below this a task costs more than it saves */
+
+ir_status ld_fail(ir_diag *d, ir_status st, const ir_node *n, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return ir_fail(d, st, "node '%s' (%s): %s", ir_q(n->name), ir_op_name(n->op), msg);
+}
+
+const ir_value *ld_in(const cg_program *p, const ir_node *n, uint32_t i)
+{
+    return i < n->n_inputs && n->inputs[i] >= 0 ? &cg_graph(p)->values[n->inputs[i]] : NULL;
+}
+
+const float *ld_const(const cg_program *p, const ir_node *n, uint32_t i)
+{
+    const ir_value *v = ld_in(p, n, i);
+    return v && (v->flags & IR_VALUE_CONST) && v->data && v->dtype == IR_F32 ? v->data->data : NULL;
+}
+
+int64_t ld_numel(const ir_value *v) { return ir_shape_numel(&v->shape); }
+
+static ir_status check_value(const ir_node *n, const ir_value *v, const char *what, uint32_t i, ir_diag *d)
+{
+    if (v->dtype != IR_F32)
+        return ld_fail(d, IR_ERR_UNSUPPORTED, n, "%s %u is %s; the compiled kernels support only float32 here",
+                       what, i, ir_dtype_name(v->dtype));
+    if (!ir_shape_static(&v->shape))
+        return ld_fail(d, IR_ERR_UNSUPPORTED, n, "%s %u has no static shape", what, i);
+    return IR_OK;
+}
+
+ir_status ld_check_f32(const cg_program *p, const ir_node *n, ir_diag *d)
+{
+    const ir_graph *g = cg_graph(p);
+    for (uint32_t i = 0; i < n->n_inputs; i++)
+        if (n->inputs[i] >= 0) {
+            ir_status st = check_value(n, &g->values[n->inputs[i]], "input", i, d);
+            if (st)
+                return st;
+        }
+    for (uint32_t i = 0; i < n->n_outputs; i++)
+        if (n->outputs[i] >= 0) {
+            ir_status st = check_value(n, &g->values[n->outputs[i]], "output", i, d);
+            if (st)
+                return st;
+        }
+    return IR_OK;
+}
+
+/* ---- tiling ------------------------------------------------------------- */
+
+static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static int64_t round_up(int64_t a, int64_t b) { return cdiv(a, b) * b; }
+
+/* The shape whose padding of m and n costs the least. */
+static void pick_shape(int64_t m, int64_t n, int32_t *mr, int32_t *nv)
+{
+    static const int32_t shapes[3][2] = {{14, 2}, {8, 3}, {6, 4}};
+    double best = 0;
+    for (int i = 0; i < 3; i++) {
+        double cost = (double)round_up(m, shapes[i][0]) * (double)round_up(n, 16 * shapes[i][1]);
+        if (i == 0 || cost < best * 0.999) {
+            best = cost;
+            *mr = shapes[i][0];
+            *nv = shapes[i][1];
+        }
+    }
+}
+
+/* Splits `len` into tiles of at most `max` (a multiple of `unit`), evenly. */
+static void split(int64_t len, int64_t max, int64_t unit, int64_t *tile, int64_t *count)
+{
+    max = max < unit ? unit : max / unit * unit;
+    *count = cdiv(len > 0 ? len : 1, max);
+    *tile = round_up(cdiv(len > 0 ? len : 1, *count), unit);
+    *count = cdiv(len > 0 ? len : 1, *tile);
+}
+
+void ld_plan_gemm(const cg_program *p, int64_t batches, int64_t m, int64_t n, int64_t k, ld_gemm_plan *t)
+{
+    memset(t, 0, sizeof *t);
+    pick_shape(m, n, &t->mr, &t->nv);
+    int64_t nr = 16 * (int64_t)t->nv, kb = cdiv(k > 0 ? k : 1, KC_MAX);
+    t->kc = k > 0 ? cdiv(k, kb) : 1;
+    int64_t nc_max = B_BLOCK_BYTES / (4 * t->kc), mc_max = MC_MAX / t->mr * t->mr;
+    split(n, nc_max, nr, &t->nc, &t->n_tiles);
+    split(m, mc_max, t->mr, &t->mc, &t->m_tiles);
+    int64_t want = 4 * (int64_t)cg_threads_hint(p);
+    double flops = 2.0 * (double)batches * (double)m * (double)n * (double)k;
+    while (batches * t->m_tiles * t->n_tiles < want &&
+           flops / (double)(2 * batches * t->m_tiles * t->n_tiles) >= TASK_MIN_FLOPS) {
+        bool can_n = t->nc >= 2 * nr, can_m = t->mc >= 2 * t->mr;
+        if (!can_n && !can_m)
+            break;
+        if (can_n && (!can_m || t->nc / nr >= t->mc / t->mr))
+            split(n, t->nc / 2, nr, &t->nc, &t->n_tiles);
+        else
+            split(m, t->mc / 2, t->mr, &t->mc, &t->m_tiles);
+    }
+    t->scratch = ld_gemm_scratch(t, true, true);
+}
+
+uint64_t ld_gemm_scratch(const ld_gemm_plan *t, bool pack_a, bool pack_b)
+{
+    uint64_t a = pack_a ? (uint64_t)round_up(t->mc * t->kc, 16) : 0;
+    uint64_t b = pack_b ? (uint64_t)(t->kc * t->nc) : 0;
+    return 4 * (a + b) + 64;
+}
+
+/* ---- prepacking --------------------------------------------------------- */
+
+int64_t ld_packed_a_size(int64_t m, int64_t k, int32_t mr) { return round_up(m, mr) * k; }
+int64_t ld_packed_b_size(int64_t k, int64_t n, int32_t nv) { return round_up(n, 16 * (int64_t)nv) * k; }
+
+int32_t ld_prepack_a(cg_program *p, const float *src, int64_t rs, int64_t cs, int64_t m, int64_t k, int32_t mr,
+                     int64_t count, int64_t mstride)
+{
+    int64_t one = ld_packed_a_size(m, k, mr);
+    float *buf = calloc((size_t)(one * count + 1), sizeof *buf);
+    if (!buf)
+        return -1;
+    for (int64_t c = 0; c < count; c++)
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t kk = 0; kk < k; kk++)
+                buf[c * one + ((i / mr) * k + kk) * mr + i % mr] = src[c * mstride + i * rs + kk * cs];
+    int32_t b = cg_const(p, buf, (uint64_t)(one * count) * sizeof *buf);
+    free(buf);
+    return b;
+}
+
+int32_t ld_prepack_b(cg_program *p, const float *src, int64_t rs, int64_t cs, int64_t k, int64_t n, int32_t nv,
+                     int64_t count, int64_t mstride)
+{
+    int64_t one = ld_packed_b_size(k, n, nv), nr = 16 * (int64_t)nv;
+    float *buf = calloc((size_t)(one * count + 1), sizeof *buf);
+    if (!buf)
+        return -1;
+    for (int64_t c = 0; c < count; c++)
+        for (int64_t kk = 0; kk < k; kk++)
+            for (int64_t j = 0; j < n; j++)
+                buf[c * one + ((j / nr) * k + kk) * nr + j % nr] = src[c * mstride + kk * rs + j * cs];
+    int32_t b = cg_const(p, buf, (uint64_t)(one * count) * sizeof *buf);
+    free(buf);
+    return b;
+}
+
+void ld_gemm_init(struct k_gemm *g, const ld_gemm_plan *t, int64_t m, int64_t n, int64_t k)
+{
+    memset(g, 0, sizeof *g);
+    g->a = g->b = g->c = g->bias = g->res = -1;
+    g->mr = t->mr;
+    g->nv = t->nv;
+    g->m = m;
+    g->n = n;
+    g->k = k;
+    g->a_rs = k;
+    g->a_cs = 1;
+    g->b_rs = n;
+    g->b_cs = 1;
+    g->ldc = n;
+    g->ldr = n;
+    g->mc = t->mc;
+    g->nc = t->nc;
+    g->kc = t->kc;
+    g->m_tiles = t->m_tiles;
+    g->n_tiles = t->n_tiles;
+    g->batches = 1;
+    g->alpha = 1.0f;
+    g->beta = 1.0f;
+}
+
+/* ---- MatMul, Gemm, Linear ----------------------------------------------- */
+
+/* Packs whichever operand is constant (A is input 0, B input 1; a constant
+ * packed here gets no buffer of its own) and fills out. */
+static ir_status finish_gemm(cg_program *p, const ir_node *n, struct k_gemm *g, const ld_gemm_plan *t,
+                             const float *ca, const float *cb, int64_t a_count, int64_t b_count, cg_lowered *out,
+                             ir_diag *d)
+{
+    g->a = cb || !ca ? cg_buf(p, n->inputs[0]) : -1;
+    g->b = cb ? -1 : cg_buf(p, n->inputs[1]);
+    if (cb) {
+        g->b = ld_prepack_b(p, cb, g->b_rs, g->b_cs, g->k, g->n, g->nv, b_count, g->k * g->n);
+        g->b_pre = 1;
+        for (int32_t i = 0; i < g->nbd; i++)
+            g->b_bs[i] *= ld_packed_b_size(g->k, g->n, g->nv);
+    } else if (ca) {
+        g->a = ld_prepack_a(p, ca, g->a_rs, g->a_cs, g->m, g->k, g->mr, a_count, g->m * g->k);
+        g->a_pre = 1;
+        for (int32_t i = 0; i < g->nbd; i++)
+            g->a_bs[i] *= ld_packed_a_size(g->m, g->k, g->mr);
+    }
+    if (g->a < 0 || g->b < 0 || g->c < 0)
+        return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
+    out->kernel = "gemm";
+    out->desc = g;
+    out->desc_size = sizeof *g;
+    out->n_tasks = g->batches * g->m_tiles * g->n_tiles;
+    out->scratch_bytes = ld_gemm_scratch(t, !g->a_pre, !g->b_pre);
+    out->flops = 2.0 * (double)g->batches * (double)g->m * (double)g->n * (double)g->k;
+    return IR_OK;
+}
+
+ir_status cg_lower_linear(cg_program *p, const ir_node *n, cg_lowered *out, ir_diag *d)
+{
+    ir_status st = ld_check_f32(p, n, d);
+    if (st)
+        return st;
+    const ir_value *x = ld_in(p, n, 0), *w = ld_in(p, n, 1), *b = ld_in(p, n, 2);
+    if (w->shape.rank != 2 || x->shape.rank < 1 || x->shape.dims[x->shape.rank - 1] != w->shape.dims[0])
+        return ld_fail(d, IR_ERR_MODEL, n, "expected X [..., K] and W [K, N]");
+    int64_t k = w->shape.dims[0], nn = w->shape.dims[1], m = k ? ld_numel(x) / k : 0;
+    if (b && ld_numel(b) != nn)
+        return ld_fail(d, IR_ERR_MODEL, n, "bias has %lld elements, expected %lld", (long long)ld_numel(b),
+                       (long long)nn);
+    ld_gemm_plan t;
+    ld_plan_gemm(p, 1, m, nn, k, &t);
+    struct k_gemm *g = cg_alloc(p, sizeof *g);
+    if (!g)
+        return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
+    ld_gemm_init(g, &t, m, nn, k);
+    g->c = cg_buf(p, n->outputs[0]);
+    if (b) {
+        g->bias = cg_buf(p, n->inputs[2]);
+        g->bias_cs = 1;
+    }
+    const char *act = ir_attr_string(n, "activation", "");
+    g->relu = !strcmp(act, "relu") || !strcmp(act, "Relu");
+    if (*act && !g->relu)
+        return ld_fail(d, IR_ERR_UNSUPPORTED, n, "activation '%s' is not supported", ir_q(act));
+    return finish_gemm(p, n, g, &t, ld_const(p, n, 0), ld_const(p, n, 1), 1, 1, out, d);
+}
+
+ir_status cg_lower_gemm(cg_program *p, const ir_node *n, cg_lowered *out, ir_diag *d)
+{
+    ir_status st = ld_check_f32(p, n, d);
+    if (st)
+        return st;
+    const ir_value *a = ld_in(p, n, 0), *b = ld_in(p, n, 1), *c = ld_in(p, n, 2), *y = &cg_graph(p)->values[n->outputs[0]];
+    bool ta = ir_attr_int(n, "transA", 0) != 0, tb = ir_attr_int(n, "transB", 0) != 0;
+    float alpha = ir_attr_float(n, "alpha", 1.0f), beta = ir_attr_float(n, "beta", 1.0f);
+    if (a->shape.rank != 2 || b->shape.rank != 2 || y->shape.rank != 2 || (c && c->shape.rank > 2))
+        return ld_fail(d, IR_ERR_MODEL, n, "A and B must be 2-D and C at most 2-D");
+    int64_t m = y->shape.dims[0], nn = y->shape.dims[1], k = a->shape.dims[ta ? 0 : 1];
+    if (b->shape.dims[tb ? 1 : 0] != k)
+        return ld_fail(d, IR_ERR_MODEL, n, "inner dimensions differ");
+    ld_gemm_plan t;
+    ld_plan_gemm(p, 1, m, nn, k, &t);
+    struct k_gemm *g = cg_alloc(p, sizeof *g);
+    if (!g)
+        return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
+    ld_gemm_init(g, &t, m, nn, k);
+    g->c = cg_buf(p, n->outputs[0]);
+    g->a_rs = ta ? 1 : k;
+    g->a_cs = ta ? m : 1;
+    g->b_rs = tb ? 1 : nn;
+    g->b_cs = tb ? k : 1;
+    g->alpha = alpha;
+    if (c && beta != 0.0f) {
+        int64_t cm = c->shape.rank == 2 ? c->shape.dims[0] : 1;
+        int64_t cn = c->shape.rank >= 1 ? c->shape.dims[c->shape.rank - 1] : 1;
+        if ((cm != 1 && cm != m) || (cn != 1 && cn != nn))
+            return ld_fail(d, IR_ERR_MODEL, n, "C does not broadcast to [%lld, %lld]", (long long)m, (long long)nn);
+        g->bias = cg_buf(p, n->inputs[2]);
+        g->bias_rs = cm == 1 ? 0 : cn;
+        g->bias_cs = cn == 1 ? 0 : 1;
+        g->beta = beta;
+    }
+    return finish_gemm(p, n, g, &t, ld_const(p, n, 0), ld_const(p, n, 1), 1, 1, out, d);
+}
+
+/* numpy matmul: 1-D operands promoted, batch dims broadcast. A batch of
+ * A rows against one B matrix becomes a single taller product. */
+ir_status cg_lower_matmul(cg_program *p, const ir_node *n, cg_lowered *out, ir_diag *d)
+{
+    ir_status st = ld_check_f32(p, n, d);
+    if (st)
+        return st;
+    const ir_shape *as = &ld_in(p, n, 0)->shape, *bs = &ld_in(p, n, 1)->shape;
+    ir_shape a = *as, b = *bs;
+    if (a.rank < 1 || b.rank < 1)
+        return ld_fail(d, IR_ERR_MODEL, n, "operands must have rank >= 1");
+    if (a.rank == 1)
+        a = (ir_shape){.rank = 2, .dims = {1, as->dims[0]}};
+    if (b.rank == 1)
+        b = (ir_shape){.rank = 2, .dims = {bs->dims[0], 1}};
+    int64_t m = a.dims[a.rank - 2], k = a.dims[a.rank - 1], nn = b.dims[b.rank - 1];
+    if (b.dims[b.rank - 2] != k)
+        return ld_fail(d, IR_ERR_MODEL, n, "inner dimensions differ (%lld and %lld)", (long long)k,
+                       (long long)b.dims[b.rank - 2]);
+    int32_t nbd = (a.rank > b.rank ? a.rank : b.rank) - 2;
+    if (nbd > K_GEMM_BATCH)
+        return ld_fail(d, IR_ERR_UNSUPPORTED, n, "more than %d batch dimensions", K_GEMM_BATCH);
+    int64_t dims[K_GEMM_BATCH], sa[K_GEMM_BATCH], sb[K_GEMM_BATCH], batches = 1, ra = 1, rb = 1;
+    for (int32_t i = nbd - 1; i >= 0; i--) {
+        int32_t ia = i - (nbd - (a.rank - 2)), ib = i - (nbd - (b.rank - 2));
+        int64_t da = ia >= 0 ? a.dims[ia] : 1, db = ib >= 0 ? b.dims[ib] : 1;
+        if (da != db && da != 1 && db != 1)
+            return ld_fail(d, IR_ERR_MODEL, n, "batch dimensions %lld and %lld do not broadcast", (long long)da,
+                           (long long)db);
+        dims[i] = da > db ? da : db;
+        sa[i] = da == 1 ? 0 : ra;
+        sb[i] = db == 1 ? 0 : rb;
+        ra *= da;
+        rb *= db;
+        batches *= dims[i];
+    }
+    bool fold = rb == 1; /* one B for every batch: stack A's rows */
+    int64_t rows = fold ? m * ra : m;
+    ld_gemm_plan t;
+    ld_plan_gemm(p, fold ? 1 : batches, rows, nn, k, &t);
+    struct k_gemm *g = cg_alloc(p, sizeof *g);
+    if (!g)
+        return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
+    ld_gemm_init(g, &t, rows, nn, k);
+    g->c = cg_buf(p, n->outputs[0]);
+    if (!fold) {
+        g->nbd = nbd;
+        g->batches = batches;
+        for (int32_t i = 0; i < nbd; i++) {
+            g->bdim[i] = dims[i];
+            g->a_bs[i] = sa[i] * m * k;
+            g->b_bs[i] = sb[i] * k * nn;
+        }
+    }
+    const float *ca = ld_const(p, n, 0), *cb = ld_const(p, n, 1);
+    if (!fold && cb)
+        for (int32_t i = 0; i < nbd; i++)
+            g->b_bs[i] = sb[i]; /* in matrices; finish_gemm scales to packed ones */
+    if (!fold && ca && !cb)
+        for (int32_t i = 0; i < nbd; i++)
+            g->a_bs[i] = sa[i];
+    return finish_gemm(p, n, g, &t, ca, cb, fold ? 1 : ra, rb, out, d);
+}

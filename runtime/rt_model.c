@@ -1,0 +1,344 @@
+/* rt_model.c - running a compiled model: create, run, input checks, errors.
+ *
+ * onnxc_create checks the model table once (ABI, descriptors, buffer
+ * kinds), then allocates all a run needs: the arena for intermediates, the
+ * buffer table with arena and constant addresses filled in, the thread pool
+ * and its scratch areas. onnxc_run only writes the caller's input and output
+ * pointers into the table and runs the nodes in order, each as a
+ * parallel-for on the pool: it allocates nothing and cannot fail once its
+ * arguments are valid. Messages name the input or output at fault. */
+#include <sched.h>
+#include <stdarg.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "rt_internal.h"
+
+#define MAX_THREADS 1024
+
+onnxc_status onnxc_rt_fail(onnxc_ctx *c, onnxc_status st, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(c->err, sizeof c->err, fmt, ap);
+    va_end(ap);
+    return st;
+}
+
+const char *onnxc_rt_q(const char *s)
+{
+    static _Thread_local char bufs[8][96 * 4 + 8];
+    static _Thread_local unsigned next;
+    char *b = bufs[next++ % 8];
+    if (!s)
+        return "(null)";
+    size_t o = 0, shown = 0;
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++, shown++) {
+        if (shown == 96) {
+            memcpy(b + o, "...", 4);
+            return b;
+        }
+        if (*p >= 0x20 && *p < 0x7f && *p != '\\')
+            b[o++] = (char)*p;
+        else
+            o += (size_t)snprintf(b + o, 5, "\\x%02x", *p);
+    }
+    b[o] = 0;
+    return b;
+}
+
+void onnxc_rt_shape(int32_t rank, const int64_t *dims, char *buf, size_t n)
+{
+    size_t o = (size_t)snprintf(buf, n, "[");
+    for (int32_t i = 0; i < rank && o < n; i++)
+        o += (size_t)snprintf(buf + o, n - o, "%s%lld", i ? "," : "", (long long)dims[i]);
+    if (o < n)
+        snprintf(buf + o, n - o, "]");
+}
+
+uint64_t onnxc_rt_now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- element types (ONNX numbering) ------------------------------------- */
+
+static const struct {
+    int32_t dtype;
+    uint8_t size;
+    const char *name;
+} dtypes[] = {
+    {1, 4, "float32"},   {2, 1, "uint8"},    {3, 1, "int8"},    {4, 2, "uint16"},
+    {5, 2, "int16"},     {6, 4, "int32"},    {7, 8, "int64"},   {9, 1, "bool"},
+    {10, 2, "float16"},  {11, 8, "float64"}, {12, 4, "uint32"}, {13, 8, "uint64"},
+    {16, 2, "bfloat16"},
+};
+
+size_t onnxc_dtype_size(int32_t dtype)
+{
+    for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
+        if (dtypes[i].dtype == dtype)
+            return dtypes[i].size;
+    return 0;
+}
+
+const char *onnxc_dtype_name(int32_t dtype)
+{
+    for (size_t i = 0; i < sizeof dtypes / sizeof dtypes[0]; i++)
+        if (dtypes[i].dtype == dtype)
+            return dtypes[i].name;
+    return "?";
+}
+
+uint64_t onnxc_tensor_bytes(const onnxc_tensor_desc *t)
+{
+    if (!t || t->rank < 0 || t->rank > ONNXC_MAX_RANK)
+        return 0;
+    uint64_t n = onnxc_dtype_size(t->dtype);
+    for (int32_t i = 0; i < t->rank; i++) {
+        if (t->dims[i] < 0 || (t->dims[i] && n > UINT64_MAX / (uint64_t)t->dims[i]))
+            return 0;
+        n *= (uint64_t)t->dims[i];
+    }
+    return n;
+}
+
+const char *onnxc_status_name(onnxc_status s)
+{
+    switch (s) {
+    case ONNXC_OK: return "ok";
+    case ONNXC_ERR_ARGUMENT: return "invalid argument";
+    case ONNXC_ERR_SHAPE: return "wrong input dtype or shape";
+    case ONNXC_ERR_NOMEM: return "out of memory";
+    case ONNXC_ERR_ABI: return "the model was compiled for another runtime version";
+    case ONNXC_ERR_THREAD: return "cannot start threads";
+    }
+    return "unknown status";
+}
+
+/* ---- create ------------------------------------------------------------- */
+
+static bool tensors_ok(const onnxc_tensor_desc *t, uint32_t n)
+{
+    if (n && !t)
+        return false;
+    for (uint32_t i = 0; i < n; i++) {
+        if (!t[i].name || t[i].rank < 0 || t[i].rank > ONNXC_MAX_RANK ||
+            !onnxc_dtype_size(t[i].dtype))
+            return false;
+        bool empty = false;
+        for (int32_t k = 0; k < t[i].rank; k++)
+            empty |= t[i].dims[k] == 0;
+        if (!empty && !onnxc_tensor_bytes(&t[i]))
+            return false; /* negative dimension or overflow */
+    }
+    return true;
+}
+
+/* Everything onnxc_run relies on, checked once. */
+static onnxc_status model_check(const onnxc_model *m)
+{
+    if (!m)
+        return ONNXC_ERR_ARGUMENT;
+    if (m->abi != ONNXC_MODEL_ABI)
+        return ONNXC_ERR_ABI;
+    if (!tensors_ok(m->inputs, m->n_inputs) || !tensors_ok(m->outputs, m->n_outputs) ||
+        (m->n_bufs && !m->bufs) || (m->n_nodes && !m->nodes))
+        return ONNXC_ERR_ARGUMENT;
+    for (uint32_t i = 0; i < m->n_bufs; i++) {
+        const onnxc_buf_desc *b = &m->bufs[i];
+        bool ok =
+            (b->kind == ONNXC_BUF_ARENA && b->offset <= m->arena_bytes && b->offset % 64 == 0) ||
+            (b->kind == ONNXC_BUF_INPUT && b->index >= 0 && (uint32_t)b->index < m->n_inputs) ||
+            (b->kind == ONNXC_BUF_OUTPUT && b->index >= 0 && (uint32_t)b->index < m->n_outputs) ||
+            b->kind == ONNXC_BUF_CONST;
+        if (!ok)
+            return ONNXC_ERR_ARGUMENT;
+    }
+    for (uint32_t i = 0; i < m->n_nodes; i++)
+        if (!m->nodes[i].fn || m->nodes[i].n_tasks < 0 || m->nodes[i].n_tasks > INT32_MAX)
+            return ONNXC_ERR_ARGUMENT;
+    return ONNXC_OK;
+}
+
+/* The argument, else $ONNXC_NUM_THREADS, else the CPUs this process may
+ * use (online CPUs, narrowed by its affinity mask). */
+static int thread_count(int requested)
+{
+    if (requested > 0)
+        return requested;
+    const char *env = getenv("ONNXC_NUM_THREADS");
+    if (env && *env) {
+        char *end;
+        long v = strtol(env, &end, 10);
+        if (!*end && v >= 1 && v <= MAX_THREADS)
+            return (int)v;
+    }
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+#ifdef CPU_COUNT
+    cpu_set_t set;
+    if (!sched_getaffinity(0, sizeof set, &set) && CPU_COUNT(&set) > 0 &&
+        (n < 1 || CPU_COUNT(&set) < n))
+        n = CPU_COUNT(&set);
+#endif
+    return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
+}
+
+static onnxc_status ctx_alloc(onnxc_ctx *c, const onnxc_model *m)
+{
+    c->m = m;
+    c->bufs = calloc(m->n_bufs ? m->n_bufs : 1, sizeof *c->bufs);
+    if (!c->bufs)
+        return ONNXC_ERR_NOMEM;
+    if (m->arena_bytes) {
+        if (m->arena_bytes > SIZE_MAX - 63)
+            return ONNXC_ERR_NOMEM;
+        c->arena = aligned_alloc(64, (size_t)(m->arena_bytes + 63) / 64 * 64);
+        if (!c->arena)
+            return ONNXC_ERR_NOMEM;
+    }
+    for (uint32_t i = 0; i < m->n_bufs; i++) {
+        const onnxc_buf_desc *b = &m->bufs[i];
+        if (b->kind == ONNXC_BUF_ARENA)
+            c->bufs[i] = c->arena ? (char *)c->arena + b->offset : NULL;
+        else if (b->kind == ONNXC_BUF_CONST)
+            c->bufs[i] = (void *)(uintptr_t)b->data;
+    }
+    return ONNXC_OK;
+}
+
+onnxc_ctx *onnxc_create(const onnxc_model *m, int n_threads, onnxc_status *err)
+{
+    onnxc_status st = model_check(m);
+    onnxc_ctx *c = NULL;
+    if (!st && (n_threads < 0 || n_threads > MAX_THREADS))
+        st = ONNXC_ERR_ARGUMENT;
+    if (!st && !(c = calloc(1, sizeof *c)))
+        st = ONNXC_ERR_NOMEM;
+    if (!st)
+        st = ctx_alloc(c, m);
+    if (!st)
+        st = onnxc_rt_pool_create(thread_count(n_threads), m->scratch_bytes, &c->pool);
+    if (!st)
+        st = onnxc_rt_profile_init(c);
+    if (st) {
+        onnxc_destroy(c);
+        c = NULL;
+    }
+    if (err)
+        *err = st;
+    return c;
+}
+
+void onnxc_destroy(onnxc_ctx *c)
+{
+    if (!c)
+        return;
+    onnxc_rt_pool_destroy(c->pool);
+    free(c->prof_ns);
+    free(c->arena);
+    free(c->bufs);
+    free(c);
+}
+
+int onnxc_threads(const onnxc_ctx *c)
+{
+    return c && c->pool ? onnxc_rt_pool_threads(c->pool) : 0;
+}
+
+const char *onnxc_error(const onnxc_ctx *c)
+{
+    return c ? c->err : "no context (onnxc_create failed)";
+}
+
+/* ---- run ---------------------------------------------------------------- */
+
+static onnxc_status check_ptrs(onnxc_ctx *c, const char *what, const onnxc_tensor_desc *t,
+                               uint32_t n, const void *const *p)
+{
+    if (n && !p)
+        return onnxc_rt_fail(c, ONNXC_ERR_ARGUMENT, "the %ss array is NULL (the model has %u %s%s)",
+                             what, n, what, n == 1 ? "" : "s");
+    for (uint32_t i = 0; i < n; i++)
+        if (!p[i] && onnxc_tensor_bytes(&t[i]))
+            return onnxc_rt_fail(c, ONNXC_ERR_ARGUMENT, "%s %u ('%s') is NULL", what, i,
+                                 onnxc_rt_q(t[i].name));
+    return ONNXC_OK;
+}
+
+onnxc_status onnxc_run(onnxc_ctx *c, const void *const *inputs, void *const *outputs)
+{
+    if (!c)
+        return ONNXC_ERR_ARGUMENT;
+    const onnxc_model *m = c->m;
+    onnxc_status st = check_ptrs(c, "input", m->inputs, m->n_inputs, inputs);
+    if (!st)
+        st = check_ptrs(c, "output", m->outputs, m->n_outputs, (const void *const *)outputs);
+    if (st)
+        return st;
+    c->err[0] = 0;
+    for (uint32_t i = 0; i < m->n_bufs; i++) {
+        const onnxc_buf_desc *b = &m->bufs[i];
+        if (b->kind == ONNXC_BUF_INPUT)
+            c->bufs[i] = (void *)(uintptr_t)inputs[b->index];
+        else if (b->kind == ONNXC_BUF_OUTPUT)
+            c->bufs[i] = outputs[b->index];
+    }
+    if (!c->prof_ns) {
+        for (uint32_t i = 0; i < m->n_nodes; i++)
+            onnxc_rt_pool_run(c->pool, m->nodes[i].fn, c->bufs, m->nodes[i].n_tasks);
+        return ONNXC_OK;
+    }
+    uint64_t t0 = onnxc_rt_now_ns(), t = t0;
+    for (uint32_t i = 0; i < m->n_nodes; i++) {
+        onnxc_rt_pool_run(c->pool, m->nodes[i].fn, c->bufs, m->nodes[i].n_tasks);
+        uint64_t t1 = onnxc_rt_now_ns();
+        c->prof_ns[i] += t1 - t;
+        t = t1;
+    }
+    c->prof_run_ns += t - t0;
+    c->prof_runs++;
+    return ONNXC_OK;
+}
+
+onnxc_status onnxc_check_input(onnxc_ctx *c, uint32_t i, int32_t dtype, int32_t rank,
+                               const int64_t *dims)
+{
+    if (!c)
+        return ONNXC_ERR_ARGUMENT;
+    const onnxc_model *m = c->m;
+    if (i >= m->n_inputs)
+        return onnxc_rt_fail(c, ONNXC_ERR_ARGUMENT,
+                             "input %u does not exist (the model has %u input%s)", i, m->n_inputs,
+                             m->n_inputs == 1 ? "" : "s");
+    const onnxc_tensor_desc *t = &m->inputs[i];
+    if (rank > 0 && !dims)
+        return onnxc_rt_fail(c, ONNXC_ERR_ARGUMENT, "input '%s': dims is NULL",
+                             onnxc_rt_q(t->name));
+    if (dtype != t->dtype)
+        return onnxc_rt_fail(
+            c, ONNXC_ERR_SHAPE, "input '%s' has dtype %s, the model was compiled for %s",
+            onnxc_rt_q(t->name), onnxc_dtype_name(dtype), onnxc_dtype_name(t->dtype));
+    bool same = rank == t->rank;
+    for (int32_t k = 0; same && k < rank; k++)
+        same = dims[k] == t->dims[k];
+    if (same) {
+        c->err[0] = 0;
+        return ONNXC_OK;
+    }
+    char have[256], want[256];
+    onnxc_rt_shape(t->rank, t->dims, want, sizeof want);
+    if (rank < 0 || rank > 32)
+        return onnxc_rt_fail(c, ONNXC_ERR_SHAPE,
+                             "input '%s' has rank %d, the model was compiled for %s",
+                             onnxc_rt_q(t->name), (int)rank, want);
+    onnxc_rt_shape(rank, dims, have, sizeof have);
+    return onnxc_rt_fail(c, ONNXC_ERR_SHAPE,
+                         "input '%s' has shape %s, the model was compiled for %s",
+                         onnxc_rt_q(t->name), have, want);
+}

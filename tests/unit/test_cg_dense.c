@@ -1,0 +1,418 @@
+/* test_cg_dense.c - the dense kernels (convolution, GEMM, attention,
+ * normalization) run natively, node by node, against the reference engine.
+ *
+ * Each case is a small graph in the text IR with odd sizes (not multiples of
+ * the vector width or of the microkernel's tile), lowered with
+ * cg_program_build; every task of every node is run in reverse order with a
+ * scratch area poisoned with NaN before each task (so no task relies on
+ * another or on zeroed scratch), and every buffer - inputs, outputs, the
+ * arena, the scratch - carries guard bytes that must survive. */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cg_internal.h"
+#include "kabi.h"
+#include "kernels.h"
+#include "testutil.h"
+
+KERNEL(gemm);
+KERNEL(gemm_multi);
+KERNEL(conv);
+KERNEL(attn);
+KERNEL(layernorm);
+KERNEL(softmax);
+
+#define GUARD 256
+#define GUARD_BYTE 0xa5
+
+typedef void (*kfn)(const void *d, void *const *bufs, int64_t task, void *scratch);
+#define WRAP(name)                                                                                                 \
+    static void run_##name(const void *d, void *const *bufs, int64_t task, void *scratch)                        \
+    {                                                                                                              \
+        onnxc_k_##name(d, bufs, task, scratch);                                                                    \
+    }
+WRAP(gemm)
+WRAP(gemm_multi)
+WRAP(conv)
+WRAP(attn)
+WRAP(layernorm)
+WRAP(softmax)
+
+static const struct {
+    const char *name;
+    kfn fn;
+} kernel_table[] = {{"gemm", run_gemm},     {"gemm_multi", run_gemm_multi}, {"conv", run_conv},
+                    {"attn", run_attn},     {"layernorm", run_layernorm},   {"softmax", run_softmax}};
+
+static kfn find_kernel(const char *name)
+{
+    for (size_t i = 0; i < sizeof kernel_table / sizeof *kernel_table; i++)
+        if (!strcmp(kernel_table[i].name, name))
+            return kernel_table[i].fn;
+    return NULL;
+}
+
+/* ---- guarded buffers ---------------------------------------------------- */
+
+static void *guarded(size_t bytes)
+{
+    unsigned char *p = aligned_alloc(64, (bytes + GUARD + 63) / 64 * 64);
+    if (p)
+        memset(p + bytes, GUARD_BYTE, GUARD);
+    return p;
+}
+
+static bool guard_ok(const void *p, size_t bytes)
+{
+    const unsigned char *g = (const unsigned char *)p + bytes;
+    for (size_t i = 0; i < GUARD; i++)
+        if (g[i] != GUARD_BYTE)
+            return false;
+    return true;
+}
+
+static uint32_t rng = 12345;
+static float frand(void)
+{
+    rng = rng * 1664525u + 1013904223u;
+    return (float)((rng >> 8) & 0xffff) / 32768.0f - 1.0f;
+}
+
+/* ---- running a graph both ways ------------------------------------------ */
+
+static ir_graph *parse(const char *text)
+{
+    ir_graph *g = NULL;
+    ir_diag d;
+    if (ir_parse(text, &g, &d) || ir_infer_shapes(g, &d)) {
+        fprintf(stderr, "\n  %s\n", d.msg);
+        ir_graph_free(g);
+        return NULL;
+    }
+    return g;
+}
+
+static size_t value_bytes(const ir_graph *g, int32_t v)
+{
+    return (size_t)ir_shape_numel(&g->values[v].shape) * ir_dtype_size(g->values[v].dtype);
+}
+
+/* Runs every task of every node of p natively, last task first. */
+static bool run_program(const cg_program *p, void **bufs)
+{
+    uint64_t sb = p->scratch_bytes ? p->scratch_bytes : 64;
+    float *scratch = guarded(sb);
+    bool ok = scratch != NULL;
+    for (uint32_t i = 0; ok && i < p->g->n_nodes; i++)
+        for (const cg_lowered *l = &p->nodes[i]; ok && l; l = l->next) {
+            kfn fn = find_kernel(l->kernel);
+            if (!fn) {
+                fprintf(stderr, "\n  no native kernel %s\n", l->kernel);
+                ok = false;
+                break;
+            }
+            CU_ASSERT(l->scratch_bytes <= sb);
+            for (int64_t t = l->n_tasks - 1; t >= 0; t--) {
+                for (uint64_t k = 0; k < sb / 4; k++)
+                    scratch[k] = NAN;
+                fn(l->desc, bufs, t, scratch);
+            }
+        }
+    if (scratch && !guard_ok(scratch, sb)) {
+        fprintf(stderr, "\n  scratch overrun\n");
+        ok = false;
+    }
+    free(scratch);
+    return ok;
+}
+
+static bool close_enough(const float *a, const float *b, int64_t n, double rtol, double atol)
+{
+    double worst = 0;
+    int64_t at = -1;
+    for (int64_t i = 0; i < n; i++) {
+        double e = fabs((double)a[i] - (double)b[i]), lim = atol + rtol * fabs((double)b[i]);
+        if (!(e <= lim) && !(isnan(a[i]) && isnan(b[i])) && (at < 0 || e > worst)) {
+            worst = e;
+            at = i;
+        }
+    }
+    if (at >= 0)
+        fprintf(stderr, "\n  element %lld: got %.7g, expected %.7g\n", (long long)at, a[at], b[at]);
+    if (getenv("CG_VERBOSE")) {
+        double mx = 0, mag = 0;
+        for (int64_t i = 0; i < n; i++) {
+            mx = fmax(mx, fabs((double)a[i] - (double)b[i]));
+            mag += fabs((double)b[i]) / (double)n;
+        }
+        fprintf(stderr, " [%lld values of mean size %.3g, max error %.3g]", (long long)n, mag, mx);
+    }
+    return at < 0;
+}
+
+/* Parses text, runs it natively and with the reference engine on random
+ * inputs and compares every output. */
+static void check_graph(const char *text, double rtol, double atol)
+{
+    ir_graph *g = parse(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    ir_diag d;
+    cg_program *p = NULL;
+    ir_status st = cg_program_build(g, 2, &p, &d);
+    if (st)
+        fprintf(stderr, "\n  %s\n", d.msg);
+    CU_ASSERT_EQUAL_FATAL(st, IR_OK);
+    ir_tensor *in[8] = {0}, *ref[8] = {0};
+    void *ins[8] = {0}, *outs[8] = {0}, *copy[8] = {0};
+    for (uint32_t i = 0; i < g->n_inputs; i++) {
+        int32_t v = g->inputs[i];
+        in[i] = ir_tensor_alloc(g->values[v].dtype, &g->values[v].shape);
+        for (int64_t k = 0; k < ir_shape_numel(&g->values[v].shape); k++)
+            ((float *)in[i]->data)[k] = frand();
+        ins[i] = guarded(value_bytes(g, v));
+        copy[i] = malloc(value_bytes(g, v) + 1);
+        memcpy(ins[i], in[i]->data, value_bytes(g, v));
+        memcpy(copy[i], in[i]->data, value_bytes(g, v));
+    }
+    for (uint32_t i = 0; i < g->n_outputs; i++)
+        outs[i] = guarded(value_bytes(g, g->outputs[i]));
+    void *arena = guarded(p->plan.arena_bytes);
+    void **bufs = calloc(p->n_bufs + 1, sizeof *bufs);
+    cg_program_bind(p, arena, (const void *const *)ins, outs, bufs);
+    CU_ASSERT(run_program(p, bufs));
+    st = ir_ref_run(g, in, ref, NULL, NULL, &d);
+    CU_ASSERT_EQUAL(st, IR_OK);
+    CU_ASSERT(guard_ok(arena, p->plan.arena_bytes));
+    for (uint32_t i = 0; i < g->n_inputs; i++) {
+        CU_ASSERT(guard_ok(ins[i], value_bytes(g, g->inputs[i])));
+        CU_ASSERT(!memcmp(ins[i], copy[i], value_bytes(g, g->inputs[i])));
+    }
+    for (uint32_t i = 0; !st && i < g->n_outputs; i++) {
+        size_t bytes = value_bytes(g, g->outputs[i]);
+        CU_ASSERT(guard_ok(outs[i], bytes));
+        CU_ASSERT(close_enough(outs[i], ref[i]->data, (int64_t)(bytes / 4), rtol, atol));
+    }
+    for (uint32_t i = 0; i < 8; i++) {
+        ir_tensor_release(in[i]);
+        ir_tensor_release(ref[i]);
+        free(ins[i]);
+        free(outs[i]);
+        free(copy[i]);
+    }
+    free(arena);
+    free(bufs);
+    cg_program_free(p);
+    ir_graph_free(g);
+}
+
+static void check(const char *text) { check_graph(text, 2e-4, 2e-4); }
+
+/* The lowering of the graph's only interesting node fails with st and a
+ * message containing want. */
+static void check_refused(const char *text, ir_status want_st, const char *want)
+{
+    ir_graph *g = parse(text);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    ir_diag d;
+    cg_program *p = NULL;
+    CU_ASSERT_EQUAL(cg_program_build(g, 2, &p, &d), want_st);
+    TU_ASSERT_CONTAINS(d.msg, want);
+    cg_program_free(p);
+    ir_graph_free(g);
+}
+
+/* ---- convolution -------------------------------------------------------- */
+
+static void test_conv_3x3(void)
+{
+    check("opset ai.onnx 13\ninput %x : f32[1,5,9,11]\nconst %w : f32[7,5,3,3] = random\n"
+          "const %b : f32[7] = random\n"
+          "%y : f32[?] = Conv(%x, %w, %b) {kernel_shape=[3,3], pads=[1,1,1,1]}  # c\noutput %y : f32[?]\n");
+}
+
+static void test_conv_pointwise_residual_relu(void)
+{
+    check("opset ai.onnx 13\ninput %x : f32[2,6,7,10]\ninput %r : f32[2,13,7,10]\n"
+          "const %w : f32[13,6,1,1] = random\nconst %b : f32[13] = random\n"
+          "%y : f32[?] = onnxc.FusedConv(%x, %w, %b, %r) {activation=relu}  # c\noutput %y : f32[?]\n");
+}
+
+static void test_conv_strided_dilated_padded(void)
+{
+    check("opset ai.onnx 13\ninput %x : f32[1,3,17,19]\nconst %w : f32[5,3,3,3] = random\n"
+          "%y : f32[?] = Conv(%x, %w) {strides=[2,2], dilations=[2,2], pads=[2,1,0,3]}  # c\noutput %y : f32[?]\n");
+}
+
+static void test_conv_grouped_same(void)
+{
+    check("opset ai.onnx 13\ninput %x : f32[2,6,8,9]\nconst %w : f32[9,2,3,3] = random\n"
+          "const %b : f32[9] = random\ninput %r : f32[2,9,4,5]\n"
+          "%y : f32[?] = onnxc.FusedConv(%x, %w, %b, %r) {group=3, strides=[2,2], auto_pad=SAME_UPPER, "
+          "activation=relu}  # c\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %x : f32[1,3,7,6]\nconst %w : f32[4,3,2,2] = random\n"
+          "%y : f32[?] = Conv(%x, %w) {auto_pad=SAME_LOWER}  # c\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %x : f32[1,4,9,7]\nconst %w : f32[4,1,3,3] = random\n"
+          "%y : f32[?] = Conv(%x, %w) {group=4, pads=[1,1,1,1], auto_pad=VALID}  # c\noutput %y : f32[?]\n");
+}
+
+static void test_conv_1d_3d(void)
+{
+    check("opset ai.onnx 13\ninput %x : f32[2,4,23]\nconst %w : f32[6,4,5] = random\n"
+          "%y : f32[?] = Conv(%x, %w) {strides=[3], pads=[2,2]}  # c\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %x : f32[1,2,5,6,7]\nconst %w : f32[3,2,2,3,2] = random\n"
+          "%y : f32[?] = Conv(%x, %w) {pads=[1,0,1,0,1,1], strides=[1,2,1]}  # c\noutput %y : f32[?]\n");
+}
+
+static void test_conv_downsample_deep(void)
+{
+    /* 1x1 stride 2; then K = 630 > one K block, M over several tiles */
+    check("opset ai.onnx 13\ninput %x : f32[1,16,9,13]\nconst %w : f32[33,16,1,1] = random\n"
+          "%y : f32[?] = Conv(%x, %w) {strides=[2,2]}  # c\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %x : f32[1,70,6,7]\nconst %w : f32[250,70,3,3] = random\n"
+          "const %b : f32[250] = random\n"
+          "%y : f32[?] = onnxc.FusedConv(%x, %w, %b) {pads=[1,1,1,1], activation=relu}  # c\noutput %y : f32[?]\n");
+}
+
+static void test_conv_runtime_weight_chain(void)
+{
+    check("opset ai.onnx 13\ninput %x : f32[1,5,8,8]\ninput %w : f32[6,5,3,3]\nconst %w2 : f32[4,6,1,1] = random\n"
+          "const %w3 : f32[4,5,1,1] = random\n"
+          "%h : f32[?] = Conv(%x, %w) {pads=[1,1,1,1]}  # c1\n"
+          "%h2 : f32[?] = Conv(%x, %w3)  # c0\n"
+          "%y : f32[?] = onnxc.FusedConv(%h, %w2, _, %h2) {activation=relu}  # c2\noutput %y : f32[?]\n");
+}
+
+/* ---- matrix products ---------------------------------------------------- */
+
+static void test_linear(void)
+{
+    check("opset ai.onnx 13\ninput %x : f32[3,5,37]\nconst %w : f32[37,45] = random\nconst %b : f32[45] = random\n"
+          "%y : f32[?] = onnxc.Linear(%x, %w, %b) {activation=relu}  # l\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %x : f32[301,400]\ninput %w : f32[400,70]\n"
+          "%y : f32[?] = onnxc.Linear(%x, %w)  # l\noutput %y : f32[?]\n");
+}
+
+static void test_matmul(void)
+{
+    check("opset ai.onnx 13\ninput %a : f32[2,1,7,9]\ninput %b : f32[3,9,5]\n"
+          "%y : f32[?] = MatMul(%a, %b)  # m\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %a : f32[2,3,7,9]\nconst %b : f32[3,9,20] = random\n"
+          "%y : f32[?] = MatMul(%a, %b)  # m\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %a : f32[4,33,70]\nconst %b : f32[70,50] = random\n"
+          "%y : f32[?] = MatMul(%a, %b)  # m\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %a : f32[9]\ninput %b : f32[2,9,3]\n"
+          "%y : f32[?] = MatMul(%a, %b)  # m\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\nconst %a : f32[5,11] = random\ninput %b : f32[11]\n"
+          "%y : f32[?] = MatMul(%a, %b)  # m\noutput %y : f32[?]\n");
+}
+
+static void test_gemm(void)
+{
+    check("opset ai.onnx 13\ninput %a : f32[17,6]\nconst %b : f32[19,17] = random\nconst %c : f32[19] = random\n"
+          "%y : f32[?] = Gemm(%a, %b, %c) {transA=1, transB=1, alpha=0.5, beta=2.0}  # g\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %a : f32[6,17]\ninput %b : f32[17,40]\ninput %c : f32[6,1]\n"
+          "%y : f32[?] = Gemm(%a, %b, %c) {beta=-1.0}  # g\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %a : f32[6,17]\ninput %b : f32[40,17]\nconst %c : f32[] = [0.25]\n"
+          "%y : f32[?] = Gemm(%a, %b, %c) {transB=1}  # g\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %a : f32[6,17]\ninput %b : f32[17,40]\ninput %c : f32[6,40]\n"
+          "%y : f32[?] = Gemm(%a, %b, %c)  # g\noutput %y : f32[?]\n");
+}
+
+/* ---- attention ---------------------------------------------------------- */
+
+static void test_attention_self(void)
+{
+    /* q = k: the fused [Wq | Wk] projection; batch 2, 3 heads of 8 */
+    check("opset ai.onnx 13\ninput %x : f32[13,2,24]\ninput %v : f32[13,2,24]\n"
+          "const %wq : f32[24,24] = random\nconst %bq : f32[24] = random\nconst %wk : f32[24,24] = random\n"
+          "const %bk : f32[24] = random\nconst %wv : f32[24,24] = random\nconst %bv : f32[24] = random\n"
+          "const %wo : f32[24,20] = random\nconst %bo : f32[20] = random\n"
+          "%y : f32[?] = onnxc.Attention(%x, %x, %v, %wq, %bq, %wk, %bk, %wv, %bv, %wo, %bo) "
+          "{num_heads=3, scale=0.35}  # a\noutput %y : f32[?]\n");
+}
+
+static void test_attention_cross_mask(void)
+{
+    /* L != S over two key chunks (online softmax), additive mask per batch
+     * and head, run-time K projection weights, no bk */
+    check("opset ai.onnx 13\ninput %q : f32[30,2,16]\ninput %k : f32[560,2,16]\ninput %wk : f32[16,32]\n"
+          "input %mask : f32[4,30,560]\n"
+          "const %wq : f32[16,32] = random\nconst %bq : f32[32] = random\n"
+          "const %wv : f32[16,32] = random\nconst %bv : f32[32] = random\n"
+          "const %wo : f32[32,16] = random\nconst %bo : f32[16] = random\n"
+          "%y : f32[?] = onnxc.Attention(%q, %k, %k, %wq, %bq, %wk, _, %wv, %bv, %wo, %bo, %mask) "
+          "{num_heads=2, scale=0.25}  # a\noutput %y : f32[?]\n");
+}
+
+static void test_attention_projected_queries(void)
+{
+    /* Wq and bq omitted: q is already projected; key-padding mask [N, 1, S] */
+    check("opset ai.onnx 13\ninput %q : f32[5,1,32]\ninput %k : f32[41,1,32]\ninput %mask : f32[1,1,41]\n"
+          "const %wk : f32[32,32] = random\nconst %bk : f32[32] = random\n"
+          "const %wv : f32[32,32] = random\nconst %bv : f32[32] = random\n"
+          "const %wo : f32[32,32] = random\nconst %bo : f32[32] = random\n"
+          "%y : f32[?] = onnxc.Attention(%q, %k, %k, _, _, %wk, %bk, %wv, %bv, %wo, %bo, %mask) "
+          "{num_heads=1, scale=0.17}  # a\noutput %y : f32[?]\n");
+}
+
+/* ---- normalization ------------------------------------------------------ */
+
+static void test_layernorm(void)
+{
+    check("opset ai.onnx 13\ninput %x : f32[7,3,40]\ninput %r : f32[7,3,40]\nconst %s : f32[40] = random\n"
+          "const %b : f32[40] = random\n"
+          "%y : f32[?], %sum : f32[?] = onnxc.LayerNorm(%x, %s, %b, %r) {axis=2, epsilon=1e-5}  # ln\n"
+          "output %y : f32[?]\noutput %sum : f32[?]\n");
+    check("opset ai.onnx 13\ninput %x : f32[5,6,7]\ninput %r : f32[5,6,7]\nconst %s : f32[7] = random\n"
+          "const %b : f32[7] = random\n"
+          "%y : f32[?] = onnxc.LayerNorm(%x, %s, %b, %r) {axis=1, epsilon=1e-3}  # ln\noutput %y : f32[?]\n");
+    check("opset ai.onnx 17\ninput %x : f32[4,9,35]\ninput %s : f32[35]\n"
+          "%y : f32[?] = LayerNormalization(%x, %s) {axis=-1}  # ln\noutput %y : f32[?]\n");
+    check("opset ai.onnx 17\ninput %x : f32[4,9,35]\nconst %s : f32[9,1] = random\nconst %b : f32[1] = random\n"
+          "%y : f32[?] = LayerNormalization(%x, %s, %b) {axis=1, epsilon=0.01}  # ln\noutput %y : f32[?]\n");
+}
+
+static void test_softmax(void)
+{
+    check("opset ai.onnx 13\ninput %x : f32[3,5,37]\n%y : f32[?] = Softmax(%x)  # s\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %x : f32[3,21,19]\n%y : f32[?] = Softmax(%x) {axis=1}  # s\n"
+          "output %y : f32[?]\n");
+    check("opset ai.onnx 11\ninput %x : f32[3,5,7]\n%y : f32[?] = Softmax(%x)  # s\noutput %y : f32[?]\n");
+    check("opset ai.onnx 11\ninput %x : f32[2,3,4,5]\n%y : f32[?] = Softmax(%x) {axis=2}  # s\n"
+          "output %y : f32[?]\n");
+}
+
+static void test_refused(void)
+{
+    check_refused("opset ai.onnx 13\ninput %a : f16[6,17]\ninput %b : f16[17,4]\n"
+                  "%y : f16[?] = MatMul(%a, %b)  # m\noutput %y : f16[?]\n",
+                  IR_ERR_UNSUPPORTED, "MatMul");
+    check_refused("opset ai.onnx 17\ninput %x : f32[4,9]\nconst %s : f32[9] = random\n"
+                  "%y : f32[?], %mean : f32[?] = LayerNormalization(%x, %s)  # ln\noutput %y : f32[?]\n"
+                  "output %mean : f32[?]\n",
+                  IR_ERR_UNSUPPORTED, "LayerNormalization");
+}
+
+static const tu_case cases[] = {
+    {"conv_3x3", test_conv_3x3},
+    {"conv_pointwise_residual_relu", test_conv_pointwise_residual_relu},
+    {"conv_strided_dilated_padded", test_conv_strided_dilated_padded},
+    {"conv_grouped_same", test_conv_grouped_same},
+    {"conv_1d_3d", test_conv_1d_3d},
+    {"conv_downsample_deep", test_conv_downsample_deep},
+    {"conv_runtime_weight_chain", test_conv_runtime_weight_chain},
+    {"linear", test_linear},
+    {"matmul", test_matmul},
+    {"gemm", test_gemm},
+    {"attention_self", test_attention_self},
+    {"attention_cross_mask", test_attention_cross_mask},
+    {"attention_projected_queries", test_attention_projected_queries},
+    {"layernorm", test_layernorm},
+    {"softmax", test_softmax},
+    {"refused", test_refused},
+    {NULL, NULL},
+};
+
+int main(void) { return tu_run("cg_dense", cases); }
