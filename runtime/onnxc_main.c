@@ -15,6 +15,9 @@
  * into place, so a reader never sees half a file and an existing file is
  * never replaced unless asked. Exit status: 0 ok, 1 bad input or output,
  * 2 bad usage. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* POSIX and GNU declarations without the build system's -D */
+#endif
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -33,6 +36,8 @@
 #error "compile with -DONNXC_MAIN_MODEL=<name>_model"
 #endif
 extern const onnxc_model ONNXC_MAIN_MODEL;
+/* The only use of the macro: its name cannot clash with anything below. */
+static const onnxc_model *const main_model = &ONNXC_MAIN_MODEL;
 
 enum { EXIT_BAD = 1, EXIT_USAGE = 2, MAX_INPUTS = 256 };
 
@@ -356,7 +361,7 @@ static void file_name(const char *name, char *out, size_t n)
 static void out_path(const main_opts *o, uint32_t k, char *buf, size_t n)
 {
     char fn[160];
-    file_name(ONNXC_MAIN_MODEL.outputs[k].name, fn, sizeof fn);
+    file_name(main_model->outputs[k].name, fn, sizeof fn);
     snprintf(buf, n, "%s/%s.npy", o->out_dir, fn);
 }
 
@@ -490,7 +495,7 @@ static int check_outputs(const main_opts *o)
     if (!o->out_dir)
         return 0;
     int rc = make_dir(o->out_dir);
-    for (uint32_t k = 0; !rc && !o->force && k < ONNXC_MAIN_MODEL.n_outputs; k++) {
+    for (uint32_t k = 0; !rc && !o->force && k < main_model->n_outputs; k++) {
         char path[4400];
         struct stat st;
         out_path(o, k, path, sizeof path);
@@ -504,7 +509,7 @@ static int check_outputs(const main_opts *o)
 
 static int find_input(const char *spec, int32_t *slot, const char **file)
 {
-    const onnxc_model *m = &ONNXC_MAIN_MODEL;
+    const onnxc_model *m = main_model;
     const char *eq = strchr(spec, '=');
     if (!eq) {
         *slot = 0;
@@ -530,7 +535,7 @@ static int find_input(const char *spec, int32_t *slot, const char **file)
 
 static int read_inputs(onnxc_ctx *c, const main_opts *o, tensor *in)
 {
-    const onnxc_model *m = &ONNXC_MAIN_MODEL;
+    const onnxc_model *m = main_model;
     for (int i = 0; i < o->n_inputs; i++) {
         int32_t slot = -1;
         const char *file;
@@ -582,7 +587,7 @@ static int run(onnxc_ctx *c, const main_opts *o, const void *const *in, void *co
     }
     if (!rc && !o->repeat)
         fprintf(stderr, "%s: ran model '%s' (%u nodes, %d threads) in %.3f ms\n", prog,
-                q(ONNXC_MAIN_MODEL.name), ONNXC_MAIN_MODEL.n_nodes, onnxc_threads(c), ms[0]);
+                q(main_model->name), main_model->n_nodes, onnxc_threads(c), ms[0]);
     if (!rc && o->repeat) {
         size_t n = (size_t)o->repeat;
         qsort(ms + 1, n, sizeof *ms, cmp_double);
@@ -595,7 +600,7 @@ static int run(onnxc_ctx *c, const main_opts *o, const void *const *in, void *co
 
 static int write_outputs(const main_opts *o, void *const *out)
 {
-    const onnxc_model *m = &ONNXC_MAIN_MODEL;
+    const onnxc_model *m = main_model;
     int rc = 0;
     for (uint32_t k = 0; k < m->n_outputs; k++) {
         print_summary(&m->outputs[k], out[k]);
@@ -613,7 +618,7 @@ static int write_outputs(const main_opts *o, void *const *out)
 
 static void help(void)
 {
-    const onnxc_model *m = &ONNXC_MAIN_MODEL;
+    const onnxc_model *m = main_model;
     printf("usage: %s --input NAME=FILE.npy [...] [--output-dir DIR] [options]\n\n"
            "Runs model '%s', compiled by onnxc.\n",
            prog, q(m->name));
@@ -699,7 +704,7 @@ static int parse_opts(int argc, char **argv, main_opts *o)
 
 int main(int argc, char **argv)
 {
-    const onnxc_model *m = &ONNXC_MAIN_MODEL;
+    const onnxc_model *m = main_model;
     const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
     prog = slash ? slash + 1 : argc > 0 ? argv[0] : prog;
     main_opts o = {0};

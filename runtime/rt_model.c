@@ -7,6 +7,9 @@
  * pointers into the table and runs the nodes in order, each as a
  * parallel-for on the pool: it allocates nothing and cannot fail once its
  * arguments are valid. Messages name the input or output at fault. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* POSIX and GNU declarations without the build system's -D */
+#endif
 #include <sched.h>
 #include <stdarg.h>
 #include <stdbool.h>

@@ -19,6 +19,9 @@
  * wake-up (either the waker sees the sleeper or the sleeper sees the job).
  *
  * Task indices fit in 32 bits: onnxc_create rejects larger task counts. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* POSIX and GNU declarations without the build system's -D */
+#endif
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>

@@ -7,6 +7,9 @@
  * each node) shows how far a kernel is from the machine's peak; the
  * by-op summary shows which kernel family to work on. The gap between the
  * nodes' total and the runs' wall time is the runtime's own overhead. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* POSIX and GNU declarations without the build system's -D */
+#endif
 #include <stdlib.h>
 #include <string.h>
 

@@ -10,7 +10,7 @@
  *   rowsum  sums[r] = round(1000 * sum t2[r,:]) + k[1]   output, 4 tasks
  *   never   0 tasks (must not be called)
  * The arithmetic is deliberately order-fixed so results are bit-identical
- * for any thread count. */
+ * for any thread count. rt_test1_model, at the end, has a single input. */
 #include <math.h>
 #include <stdalign.h>
 #include <stdlib.h>
