@@ -165,8 +165,16 @@ ir_status cg_program_build(const ir_graph *g, int threads_hint, cg_program **out
     }
     for (uint32_t k = 0; !st && k < g->n_inputs; k++)
         st = cg_buf(p, g->inputs[k]) < 0 ? ir_fail(d, IR_ERR_NOMEM, "out of memory") : IR_OK;
-    for (uint32_t k = 0; !st && k < g->n_outputs; k++)
-        st = cg_buf(p, g->outputs[k]) < 0 ? ir_fail(d, IR_ERR_NOMEM, "out of memory") : IR_OK;
+    for (uint32_t k = 0; !st && k < g->n_outputs; k++) {
+        const ir_value *v = &g->values[g->outputs[k]];
+        if (v->flags & IR_VALUE_INPUT)
+            st = ir_fail(d, IR_ERR_UNSUPPORTED, "graph output '%s' is also a graph input: the compiler does not "
+                         "support passing an input straight through", ir_q(v->name));
+        else if (v->producer < 0)
+            st = ir_fail(d, IR_ERR_INTERNAL, "graph output '%s' is not produced by a node", ir_q(v->name));
+        else if (cg_buf(p, g->outputs[k]) < 0)
+            st = ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    }
     if (!st)
         st = lower_all(p, d);
     if (!st && p->temp_max)

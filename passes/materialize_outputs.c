@@ -1,10 +1,11 @@
 /* materialize_outputs.c - makes every graph output the result of a node.
  *
  * Folding can turn an output into a constant (Shape of a static input, a
- * Constant op), and an output can be a graph input passed straight through.
- * Compiled code writes outputs into the caller's buffers from kernels, so
- * such an output gets an Identity node copying the constant or input into
- * it; the output keeps its name (the constant is renamed). */
+ * Constant op). Compiled code writes outputs into the caller's buffers from
+ * kernels, so such an output gets an Identity node copying the constant into
+ * it; the output keeps its name (the constant is renamed). A graph input
+ * that is also an output is left alone: it cannot be renamed (the compiler
+ * refuses it, the reference engine copies it). */
 #include <stdio.h>
 #include <string.h>
 
@@ -18,7 +19,7 @@ ir_status pass_materialize_outputs(ir_graph *g, pass_ctx *c, ir_diag *d, bool *c
         bool twice = false; /* the same value listed as two outputs */
         for (uint32_t j = 0; j < k; j++)
             twice |= g->outputs[j] == v;
-        if (g->values[v].producer >= 0 && !twice)
+        if ((g->values[v].producer >= 0 && !twice) || (g->values[v].flags & IR_VALUE_INPUT))
             continue;
         char name[512];
         snprintf(name, sizeof name, "%s.source", g->values[v].name);

@@ -398,6 +398,30 @@ static void test_unstack(void)
     ir_graph_free(g);
 }
 
+static void test_materialize_outputs(void)
+{
+    /* an output that folded to a constant, and an input passed through */
+    const char *in = "opset ai.onnx 12\n"
+                     "input  %x : f32[2,3]\n"
+                     "%s : i64[?] = Shape(%x)\n"
+                     "output %s : i64[?]\n"
+                     "output %x : f32[2,3]\n";
+    ir_graph *g = parse(in);
+    pass_report r;
+    pass_report_init(&r);
+    run_pass(g, pass_fold_constants, &r);
+    run_pass(g, pass_materialize_outputs, &r);
+    char *text = print_graph(g);
+    TU_ASSERT_CONTAINS(text, "const  %s.source : i64[2] = [2, 3]");
+    TU_ASSERT_CONTAINS(text, "%s : i64[2] = Identity(%s.source)  # s.source");
+    TU_ASSERT_CONTAINS(text, "output %s : i64[2]");
+    TU_ASSERT_CONTAINS(text, "output %x : f32[2,3]"); /* an input stays itself */
+    CU_ASSERT(g->values[g->outputs[0]].producer >= 0);
+    free(text);
+    pass_report_free(&r);
+    ir_graph_free(g);
+}
+
 static void test_memory_plan(void)
 {
     /* x -> a -> b -> c -> y: a and c can share, b is in place over a */
@@ -504,6 +528,7 @@ int main(void)
         {"fuse_layernorm", test_fuse_layernorm},
         {"fuse_linear", test_fuse_linear},
         {"unstack", test_unstack},
+        {"materialize_outputs", test_materialize_outputs},
         {"memory_plan", test_memory_plan},
         {"attention_self", test_attention_self},
         {"attention_cross", test_attention_cross},
