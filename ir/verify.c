@@ -311,38 +311,56 @@ static int cmp_unknown(const void *a, const void *b, void *ctx)
     return c ? c : (*(const uint32_t *)a > *(const uint32_t *)b) - (*(const uint32_t *)a < *(const uint32_t *)b);
 }
 
-/* Appends "Op (N nodes, first 'x')" for each distinct unknown op (sorted,
- * so O(n log n) whatever the model holds); counts every kind and node even
- * when the message is full. */
+typedef struct {
+    uint32_t first, count;
+} op_group;
+
+static int cmp_group(const void *a, const void *b)
+{
+    uint32_t x = ((const op_group *)a)->first, y = ((const op_group *)b)->first;
+    return (x > y) - (x < y);
+}
+
+/* Appends "Op (N nodes, first 'x')" for each distinct unknown op, in order
+ * of first appearance. Sorting makes it O(n log n) whatever the model holds;
+ * every kind and node is counted even when the message is full. */
 static void list_unknown(const ir_graph *g, char *buf, size_t len, uint32_t *kinds, uint32_t *count)
 {
-    uint32_t *idx = malloc((g->n_nodes + 1) * sizeof *idx), n = 0;
+    uint32_t *idx = malloc((g->n_nodes + 1) * sizeof *idx), n = 0, ng = 0;
+    op_group *grp = malloc((g->n_nodes + 1) * sizeof *grp);
     size_t o = strlen(buf);
-    if (!idx)
+    if (!idx || !grp) {
+        free(idx);
+        free(grp);
         return;
+    }
     for (uint32_t i = 0; i < g->n_nodes; i++)
         if (g->nodes[i].op == IR_OP_UNKNOWN)
             idx[n++] = i;
     qsort_r(idx, n, sizeof *idx, cmp_unknown, (void *)g);
-    *count = n;
     for (uint32_t i = 0; i < n;) {
-        const ir_node *first = &g->nodes[idx[i]];
         uint32_t j = i + 1;
-        while (j < n && !strcmp(g->nodes[idx[j]].op_type, first->op_type) &&
-               !strcmp(g->nodes[idx[j]].domain, first->domain))
+        while (j < n && !strcmp(g->nodes[idx[j]].op_type, g->nodes[idx[i]].op_type) &&
+               !strcmp(g->nodes[idx[j]].domain, g->nodes[idx[i]].domain))
             j++;
-        char ref[256];
-        if (o + 1 < len)
-            o += (size_t)snprintf(buf + o, len - o, "%s%s%s%s (%u node%s, first %s)", *kinds ? ", " : "",
-                                  *first->domain ? ir_q(first->domain) : "", *first->domain ? "." : "",
-                                  ir_q(first->op_type), j - i, j - i > 1 ? "s" : "",
-                                  node_ref(g, first, ref, sizeof ref));
-        (*kinds)++;
+        grp[ng++] = (op_group){idx[i], j - i};
         i = j;
+    }
+    qsort(grp, ng, sizeof *grp, cmp_group);
+    *count = n;
+    *kinds = ng;
+    for (uint32_t k = 0; k < ng && o + 1 < len; k++) {
+        const ir_node *first = &g->nodes[grp[k].first];
+        char ref[256];
+        o += (size_t)snprintf(buf + o, len - o, "%s%s%s%s (%u node%s, first %s)", k ? ", " : "",
+                              *first->domain ? ir_q(first->domain) : "", *first->domain ? "." : "",
+                              ir_q(first->op_type), grp[k].count, grp[k].count > 1 ? "s" : "",
+                              node_ref(g, first, ref, sizeof ref));
     }
     if (o + 1 >= len && len > 4)
         memcpy(buf + len - 4, "...", 4);
     free(idx);
+    free(grp);
 }
 
 ir_status ir_check_supported(const ir_graph *g, ir_diag *d)
