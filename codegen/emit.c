@@ -83,19 +83,20 @@ static LLVMValueRef cstring(cg_module *m, const char *s)
     return const_bytes(m, "str", s, strlen(s) + 1, 1);
 }
 
-/* node_i(bufs, task, scratch) { onnxc_k_K(&desc_i, bufs, task, scratch); } */
-static ir_status emit_node(cg_module *m, uint32_t i, LLVMValueRef *fn_out, ir_diag *d)
+/* node_i_p(bufs, task, scratch) { onnxc_k_K(&desc_i_p, bufs, task, scratch); }
+ * for phase p of node i. */
+static ir_status emit_node(cg_module *m, uint32_t i, uint32_t phase, const cg_lowered *ln, LLVMValueRef *fn_out,
+                           ir_diag *d)
 {
-    const cg_lowered *ln = &m->prog->nodes[i];
     char name[160];
     snprintf(name, sizeof name, "onnxc_k_%s", ln->kernel);
     LLVMValueRef kernel = LLVMGetNamedFunction(m->mod, name);
     if (!kernel || LLVMIsDeclaration(kernel))
         return ir_fail(d, IR_ERR_INTERNAL, "node '%s': kernel %s is not in the kernel bitcode",
                        ir_q(m->prog->g->nodes[i].name), name);
-    snprintf(name, sizeof name, "desc_%u", i);
+    snprintf(name, sizeof name, "desc_%u_%u", i, phase);
     LLVMValueRef desc = const_bytes(m, name, ln->desc, ln->desc_size, 64);
-    snprintf(name, sizeof name, "node_%u", i);
+    snprintf(name, sizeof name, "node_%u_%u", i, phase);
     LLVMValueRef fn = LLVMAddFunction(m->mod, name, m->task_ty);
     LLVMSetLinkage(fn, LLVMInternalLinkage);
     LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(m->ctx, fn, "entry");
@@ -163,28 +164,42 @@ static LLVMValueRef buf_descs(cg_module *m)
     return gv;
 }
 
-static ir_status node_descs(cg_module *m, LLVMValueRef *out, ir_diag *d)
+/* One table entry per phase of every node (most nodes have one). */
+static ir_status node_descs(cg_module *m, LLVMValueRef *out, uint32_t *count, ir_diag *d)
 {
     const cg_program *p = m->prog;
     const ir_graph *g = p->g;
-    LLVMValueRef *items = calloc(g->n_nodes + 1, sizeof *items);
+    uint32_t total = 0;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        for (const cg_lowered *ph = &p->nodes[i]; ph; ph = ph->next)
+            total++;
+    LLVMValueRef *items = calloc(total + 1, sizeof *items);
     if (!items)
         return ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    uint32_t e = 0;
     for (uint32_t i = 0; i < g->n_nodes; i++) {
-        LLVMValueRef fn = NULL;
-        ir_status st = emit_node(m, i, &fn, d);
-        if (st) {
-            free(items);
-            return st;
-        }
         const ir_node *n = &g->nodes[i];
-        char op[256];
+        char op[256], name[300];
         snprintf(op, sizeof op, "%s%s%s", n->domain, *n->domain ? "." : "", n->op_type);
-        LLVMValueRef f[5] = {fn, i64c(m, p->nodes[i].n_tasks), cstring(m, n->name), cstring(m, op),
-                             LLVMConstReal(LLVMDoubleTypeInContext(m->ctx), p->nodes[i].flops)};
-        items[i] = LLVMConstNamedStruct(m->node_ty, f, 5);
+        uint32_t phase = 0;
+        for (const cg_lowered *ph = &p->nodes[i]; ph; ph = ph->next, phase++) {
+            LLVMValueRef fn = NULL;
+            ir_status st = emit_node(m, i, phase, ph, &fn, d);
+            if (st) {
+                free(items);
+                return st;
+            }
+            if (phase || ph->next)
+                snprintf(name, sizeof name, "%.250s [%s]", n->name, ph->kernel);
+            else
+                snprintf(name, sizeof name, "%.250s", n->name);
+            LLVMValueRef f[5] = {fn, i64c(m, ph->n_tasks), cstring(m, name), cstring(m, op),
+                                 LLVMConstReal(LLVMDoubleTypeInContext(m->ctx), ph->flops)};
+            items[e++] = LLVMConstNamedStruct(m->node_ty, f, 5);
+        }
     }
-    *out = array_global(m, "nodes", m->node_ty, items, g->n_nodes);
+    *out = array_global(m, "nodes", m->node_ty, items, total);
+    *count = total;
     free(items);
     return IR_OK;
 }
@@ -216,7 +231,8 @@ static ir_status emit_model(cg_module *m, ir_diag *d)
     const cg_program *p = m->prog;
     const ir_graph *g = p->g;
     LLVMValueRef nodes = NULL;
-    ir_status st = node_descs(m, &nodes, d);
+    uint32_t n_entries = 0;
+    ir_status st = node_descs(m, &nodes, &n_entries, d);
     if (st)
         return st;
     uint64_t arena = (p->plan.arena_bytes + 63) / 64 * 64;
@@ -224,7 +240,7 @@ static ir_status emit_model(cg_module *m, ir_diag *d)
                           i64c(m, (int64_t)p->scratch_bytes), i32c(m, g->n_inputs), i32c(m, g->n_outputs),
                           tensor_descs(m, "inputs", g->inputs, g->n_inputs),
                           tensor_descs(m, "outputs", g->outputs, g->n_outputs), i32c(m, p->n_bufs), buf_descs(m),
-                          i32c(m, g->n_nodes), nodes};
+                          i32c(m, n_entries), nodes};
     char sym[200];
     snprintf(sym, sizeof sym, "%s_model", m->name);
     LLVMValueRef gv = LLVMAddGlobal(m->mod, m->model_ty, sym);
