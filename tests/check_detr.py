@@ -3,6 +3,9 @@
 
   check_detr.py inspect ONNXC MODELDIR   `onnxc inspect --json` equals the onnx
                                          package's counts for every model
+  check_detr.py compile ONNXC MODEL [ARGS...]
+                                         compiled to an executable, outputs equal
+                                         PyTorch's (rtol 1e-3, atol 1e-4)
   check_detr.py run ONNXC MODEL [ENGINE [ARGS...]]
                                          the model's outputs equal PyTorch's
                                          (rtol 1e-3, atol 1e-4) via `onnxc run`
@@ -59,10 +62,48 @@ def check_run(onnxc, model, engine="ref", *extra):
         return r.returncode
 
 
+def check_compiled(onnxc, model, *extra):
+    """Compiles MODEL to an executable, runs it on the reference input and
+    compares every output with PyTorch's (numpy allclose, rtol 1e-3, atol 1e-4)."""
+    import numpy as np
+    stem = model[:-5]
+    ref = stem + ".ref"
+    inp = np.load(os.path.join(ref, "inputs.npy"))
+    shape = "inputs:" + "x".join(str(d) for d in inp.shape)
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = os.path.join(tmp, "model")
+        t = time.time()
+        r = subprocess.run([onnxc, "compile", model, "-o", exe, "--input-shape", shape] + list(extra),
+                           capture_output=True, text=True)
+        print(r.stderr.strip())
+        if r.returncode:
+            print(f"compile failed: exit {r.returncode}")
+            return 1
+        print(f"compiled in {time.time() - t:.1f} s, {os.path.getsize(exe) / 1e6:.1f} MB")
+        out = os.path.join(tmp, "out")
+        r = subprocess.run([exe, "--input", "inputs=" + os.path.join(ref, "inputs.npy"), "--output-dir", out,
+                            "--repeat", "2"], capture_output=True, text=True)
+        print(r.stdout + r.stderr)
+        if r.returncode:
+            return 1
+        bad = 0
+        for f in sorted(os.listdir(ref)):
+            if f == "inputs.npy" or not f.endswith(".npy"):
+                continue
+            a, b = np.load(os.path.join(out, f)), np.load(os.path.join(ref, f))
+            ok = a.shape == b.shape and np.allclose(a, b, rtol=1e-3, atol=1e-4)
+            bad += not ok
+            err = np.abs(a - b).max() if a.shape == b.shape else float("inf")
+            print(f"compare {f[:-4]:<14} max abs {err:.3g}: {'ok' if ok else 'FAIL'}")
+        return 1 if bad else 0
+
+
 def main():
     mode = sys.argv[1]
     if mode == "inspect":
         sys.exit(check_inspect(sys.argv[2], sys.argv[3]))
+    if mode == "compile":
+        sys.exit(check_compiled(sys.argv[2], sys.argv[3], *sys.argv[4:]))
     if mode == "run":
         sys.exit(check_run(sys.argv[2], sys.argv[3], *sys.argv[4:]))
     sys.exit("usage: check_detr.py inspect|run ...")

@@ -574,6 +574,8 @@ def parse_args(argv=None):
     p.add_argument("--ref-width", type=int, help="reference input width (default: --width)")
     p.add_argument("--no-reference", action="store_true", help="do not write reference outputs")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--ref64", action="store_true",
+                   help="also write MODEL.ref64/: the outputs computed in float64 (numerical truth)")
     a = p.parse_args(argv)
     if a.hidden_dim % a.nheads or a.hidden_dim % 2:
         p.error("--hidden-dim must be even and divisible by --nheads")
@@ -655,6 +657,17 @@ def main(argv=None):
         if big >= 100 and not a.quiet:
             print("warning: |pred_logits| reaches %.3g" % big, file=sys.stderr)
         summary += ", reference %s %.1f s -> %s" % ("x".join(map(str, x_ref.shape)), t_ref, ref_dir)
+        if a.ref64:
+            # the same model and input in float64: the truth both float32
+            # engines (PyTorch and onnxc) are measured against
+            with torch.no_grad():
+                outs64 = model.double()(x_ref.double())
+            ref64 = os.path.join(out_dir, stem + ".ref64")
+            os.makedirs(ref64, exist_ok=True)
+            for n, t in zip(names, outs64):
+                np.save(os.path.join(ref64, n + ".npy"), t.numpy())
+            model.float()
+            summary += ", float64 reference -> %s" % ref64
     print(summary)
     return 0
 
