@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cg_internal.h"
 #include "lower_dense.h"
 
 #define KC_MAX 384
@@ -73,15 +74,21 @@ ir_status ld_check_f32(const cg_program *p, const ir_node *n, ir_diag *d)
 
 /* ---- tiling ------------------------------------------------------------- */
 
+int ld_vector_bits(const cg_program *p) { return p->vec_bits ? p->vec_bits : 512; }
+
 static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static int64_t min64(int64_t a, int64_t b) { return a < b ? a : b; }
 static int64_t round_up(int64_t a, int64_t b) { return cdiv(a, b) * b; }
 
-/* The shape whose padding of m and n costs the least. */
-static void pick_shape(int64_t m, int64_t n, int32_t *mr, int32_t *nv)
+/* The shape whose padding of m and n costs the least (6x1 on targets
+ * without 512-bit vectors). */
+static void pick_shape(const cg_program *p, int64_t m, int64_t n, int32_t *mr, int32_t *nv)
 {
     static const int32_t shapes[3][2] = {{14, 2}, {8, 3}, {6, 4}};
     double best = 0;
-    for (int i = 0; i < 3; i++) {
+    *mr = 6;
+    *nv = 1;
+    for (int i = 0; i < 3 && ld_vector_bits(p) >= 512; i++) {
         double cost = (double)round_up(m, shapes[i][0]) * (double)round_up(n, 16 * shapes[i][1]);
         if (i == 0 || cost < best * 0.999) {
             best = cost;
@@ -100,26 +107,49 @@ static void split(int64_t len, int64_t max, int64_t unit, int64_t *tile, int64_t
     *count = cdiv(len > 0 ? len : 1, *tile);
 }
 
-void ld_plan_gemm(const cg_program *p, int64_t batches, int64_t m, int64_t n, int64_t k, ld_gemm_plan *t)
+/* Tile length along a dimension of `len` (a multiple of unit, at most max)
+ * for `mult` copies of the dimension on `threads` threads. Tiles shorter
+ * than min_tile are not worth a task. Among tilings giving every thread at
+ * least two tasks, the one whose busiest thread does the least (its tiles
+ * plus a per-tile overhead); without such a tiling, the most tasks. */
+static int64_t balanced_tile(int64_t len, int64_t unit, int64_t max, int64_t min_tile, int64_t mult, int64_t threads)
+{
+    int64_t top = min64(max < unit ? unit : max / unit * unit, round_up(len, unit));
+    int64_t best = 0, best_cost = -1, most = top;
+    for (int64_t tile = unit; tile <= top; tile += unit) {
+        if (tile < min_tile && tile < top)
+            continue;
+        int64_t tasks = mult * cdiv(len, tile), cost = cdiv(tasks, threads) * (tile + 2 * unit);
+        most = most < tile ? most : tile;
+        if (tasks >= 2 * threads && (best_cost < 0 || cost < best_cost)) {
+            best = tile;
+            best_cost = cost;
+        }
+    }
+    return best ? best : most;
+}
+
+void ld_plan_gemm(const cg_program *p, int64_t batches, int64_t m, int64_t n, int64_t k, bool full_m,
+                  ld_gemm_plan *t)
 {
     memset(t, 0, sizeof *t);
-    pick_shape(m, n, &t->mr, &t->nv);
-    int64_t nr = 16 * (int64_t)t->nv, kb = cdiv(k > 0 ? k : 1, KC_MAX);
+    pick_shape(p, m, n, &t->mr, &t->nv);
+    int64_t nr = 16 * (int64_t)t->nv, kb = cdiv(k > 0 ? k : 1, KC_MAX), threads = cg_threads_hint(p);
     t->kc = k > 0 ? cdiv(k, kb) : 1;
-    int64_t nc_max = B_BLOCK_BYTES / (4 * t->kc), mc_max = MC_MAX / t->mr * t->mr;
-    split(n, nc_max, nr, &t->nc, &t->n_tiles);
+    int64_t nc_max = B_BLOCK_BYTES / (4 * t->kc), mc_max = full_m ? round_up(m, t->mr) : MC_MAX / t->mr * t->mr;
+    m = m > 0 ? m : 1;
+    n = n > 0 ? n : 1;
     split(m, mc_max, t->mr, &t->mc, &t->m_tiles);
-    int64_t want = 4 * (int64_t)cg_threads_hint(p);
-    double flops = 2.0 * (double)batches * (double)m * (double)n * (double)k;
-    while (batches * t->m_tiles * t->n_tiles < want &&
-           flops / (double)(2 * batches * t->m_tiles * t->n_tiles) >= TASK_MIN_FLOPS) {
-        bool can_n = t->nc >= 2 * nr, can_m = t->mc >= 2 * t->mr;
-        if (!can_n && !can_m)
-            break;
-        if (can_n && (!can_m || t->nc / nr >= t->mc / t->mr))
-            split(n, t->nc / 2, nr, &t->nc, &t->n_tiles);
-        else
-            split(m, t->mc / 2, t->mr, &t->mc, &t->m_tiles);
+    /* columns per task worth at least TASK_MIN_FLOPS */
+    double col_flops = 2.0 * (double)t->mc * (double)(k > 0 ? k : 1);
+    int64_t min_nc = (int64_t)(TASK_MIN_FLOPS / col_flops) + 1;
+    t->nc = balanced_tile(n, nr, nc_max, min_nc, batches * t->m_tiles, threads);
+    t->n_tiles = cdiv(n, t->nc);
+    if (batches * t->m_tiles * t->n_tiles < 2 * threads && t->mc > t->mr) {
+        double row_flops = 2.0 * (double)t->nc * (double)(k > 0 ? k : 1);
+        int64_t min_mc = (int64_t)(TASK_MIN_FLOPS / row_flops) + 1;
+        t->mc = balanced_tile(m, t->mr, t->mc, min_mc, batches * t->n_tiles, threads);
+        t->m_tiles = cdiv(m, t->mc);
     }
     t->scratch = ld_gemm_scratch(t, true, true);
 }
@@ -220,6 +250,7 @@ static ir_status finish_gemm(cg_program *p, const ir_node *n, struct k_gemm *g, 
     out->desc = g;
     out->desc_size = sizeof *g;
     out->n_tasks = g->batches * g->m_tiles * g->n_tiles;
+    out->n_tasks = out->n_tasks > 0 ? out->n_tasks : 1;
     out->scratch_bytes = ld_gemm_scratch(t, !g->a_pre, !g->b_pre);
     out->flops = 2.0 * (double)g->batches * (double)g->m * (double)g->n * (double)g->k;
     return IR_OK;
@@ -238,7 +269,7 @@ ir_status cg_lower_linear(cg_program *p, const ir_node *n, cg_lowered *out, ir_d
         return ld_fail(d, IR_ERR_MODEL, n, "bias has %lld elements, expected %lld", (long long)ld_numel(b),
                        (long long)nn);
     ld_gemm_plan t;
-    ld_plan_gemm(p, 1, m, nn, k, &t);
+    ld_plan_gemm(p, 1, m, nn, k, false, &t);
     struct k_gemm *g = cg_alloc(p, sizeof *g);
     if (!g)
         return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
@@ -269,7 +300,7 @@ ir_status cg_lower_gemm(cg_program *p, const ir_node *n, cg_lowered *out, ir_dia
     if (b->shape.dims[tb ? 1 : 0] != k)
         return ld_fail(d, IR_ERR_MODEL, n, "inner dimensions differ");
     ld_gemm_plan t;
-    ld_plan_gemm(p, 1, m, nn, k, &t);
+    ld_plan_gemm(p, 1, m, nn, k, false, &t);
     struct k_gemm *g = cg_alloc(p, sizeof *g);
     if (!g)
         return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
@@ -332,7 +363,7 @@ ir_status cg_lower_matmul(cg_program *p, const ir_node *n, cg_lowered *out, ir_d
     bool fold = rb == 1; /* one B for every batch: stack A's rows */
     int64_t rows = fold ? m * ra : m;
     ld_gemm_plan t;
-    ld_plan_gemm(p, fold ? 1 : batches, rows, nn, k, &t);
+    ld_plan_gemm(p, fold ? 1 : batches, rows, nn, k, false, &t);
     struct k_gemm *g = cg_alloc(p, sizeof *g);
     if (!g)
         return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");

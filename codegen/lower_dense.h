@@ -3,7 +3,7 @@
  * tiles and task count for a GEMM-shaped node.
  *
  *     ld_gemm_plan t;
- *     ld_plan_gemm(p, batches, m, n, k, &t);          // mr, nv, mc, nc, kc, tiles
+ *     ld_plan_gemm(p, batches, m, n, k, false, &t);   // mr, nv, mc, nc, kc, tiles
  *     int32_t w = ld_prepack_b(p, data, n, 1, k, n, t.nv, 1, 0);  // [k, n] row-major
  */
 #ifndef ONNXC_LOWER_DENSE_H
@@ -25,6 +25,9 @@ const float *ld_const(const cg_program *p, const ir_node *n, uint32_t i);
 ir_status ld_check_f32(const cg_program *p, const ir_node *n, ir_diag *d);
 int64_t ld_numel(const ir_value *v);
 
+/* The target's vector width in bits (512 unless the program says less). */
+int ld_vector_bits(const cg_program *p);
+
 typedef struct {
     int32_t mr, nv;
     int64_t mc, nc, kc, m_tiles, n_tiles;
@@ -32,8 +35,12 @@ typedef struct {
 } ld_gemm_plan;
 
 /* Microkernel shape, cache blocks and tiles for `batches` products of
- * m x k by k x n, with enough tasks for the threads when the work is large. */
-void ld_plan_gemm(const cg_program *p, int64_t batches, int64_t m, int64_t n, int64_t k, ld_gemm_plan *t);
+ * m x k by k x n, with enough tasks for the threads when the work is large.
+ * full_m: tiles span all of M unless N alone cannot make enough tasks (when
+ * B is the operand packed at run time and A is streamed: each tile packs its
+ * B block once). */
+void ld_plan_gemm(const cg_program *p, int64_t batches, int64_t m, int64_t n, int64_t k, bool full_m,
+                  ld_gemm_plan *t);
 /* Scratch bytes of a plan given which operands are packed at run time. */
 uint64_t ld_gemm_scratch(const ld_gemm_plan *t, bool pack_a, bool pack_b);
 

@@ -1,6 +1,6 @@
 /* lower_dense_attn.c - lowering of onnxc Attention to three phases of one
  * node: the Q, K, V projections (GEMM tasks, one phase), the attention core
- * per (batch, head, block of queries) (dense_attn.c), and the output
+ * per (batch, head, group of queries) (dense_attn.c), and the output
  * projection (GEMM). The projected Q, K, V and the per-head context live in
  * node temporaries (cg_temp).
  *
@@ -38,6 +38,8 @@ static ir_status attn_shape_get(const cg_program *p, const ir_node *n, attn_shap
     if (a->H <= 0 || a->E % a->H || k->shape.dims[1] != a->N || v->shape.dims[1] != a->N || v->shape.dims[0] != a->S)
         return ld_fail(d, IR_ERR_MODEL, n, "heads, batch or sequence sizes disagree");
     a->hd = a->E / a->H;
+    if (a->L * a->N * a->S * a->hd * a->eo <= 0)
+        return ld_fail(d, IR_ERR_UNSUPPORTED, n, "empty sequences or embeddings are not supported");
     if (wk->shape.dims[0] != a->ek || wv->shape.dims[0] != a->ev || wv->shape.dims[1] != a->E ||
         wo->shape.dims[0] != a->E || (wq && (wq->shape.dims[0] != a->eq || wq->shape.dims[1] != a->E)) ||
         (!wq && a->eq != a->E))
@@ -71,7 +73,7 @@ static ir_status proj_gemm(cg_program *p, const ir_node *n, struct k_gemm *g, in
                            ir_diag *d)
 {
     ld_gemm_plan t;
-    ld_plan_gemm(p, 1, rows, nn, k, &t);
+    ld_plan_gemm(p, 1, rows, nn, k, false, &t);
     ld_gemm_init(g, &t, rows, nn, k);
     g->a = x;
     g->c = y;
@@ -149,22 +151,35 @@ static ir_status lower_proj(cg_program *p, const ir_node *n, const attn_shape *a
     return st;
 }
 
-/* Phase 2: the core, tasks over (batch, head, query block). */
+/* Phase 2: the core, tasks over (batch, head, group of queries); the
+ * microkernel's rows run over head dims, so mr should divide hd. */
 static void plan_core(const cg_program *p, const attn_shape *a, struct k_attn *k, uint64_t *scratch)
 {
-    k->mr = 14;
-    k->nv = 2;
-    int64_t nr = 32, mr = k->mr;
-    k->qb = a->L < 4 * mr ? (a->L + mr - 1) / mr * mr : 4 * mr;
-    if (a->N * a->H * ((a->L + k->qb - 1) / k->qb) < 4 * cg_threads_hint(p) && k->qb > mr)
-        k->qb = mr;
-    k->q_blocks = (a->L + k->qb - 1) / k->qb;
+    static const int32_t shapes[3][2] = {{8, 3}, {14, 2}, {6, 4}};
+    int64_t best = 0;
+    k->mr = 6;
+    k->nv = 1;
+    for (int i = 0; i < 3 && ld_vector_bits(p) >= 512; i++) {
+        int64_t pad = (a->hd + shapes[i][0] - 1) / shapes[i][0] * shapes[i][0];
+        if (i == 0 || pad < best) {
+            best = pad;
+            k->mr = shapes[i][0];
+            k->nv = shapes[i][1];
+        }
+    }
+    int64_t nr = 16 * (int64_t)k->nv, mr = k->mr, threads = cg_threads_hint(p);
+    int64_t groups = (2 * threads + a->N * a->H - 1) / (a->N * a->H);
+    groups = groups > (a->L + nr - 1) / nr ? (a->L + nr - 1) / nr : groups;
+    groups = groups < 1 ? 1 : groups;
+    k->qg = ((a->L + groups - 1) / groups + nr - 1) / nr * nr;
+    k->q_groups = (a->L + k->qg - 1) / k->qg;
+    k->q_groups = k->q_groups < 1 ? 1 : k->q_groups;
     int64_t chunks = (a->S + ATTN_KEYS_MAX - 1) / ATTN_KEYS_MAX;
     chunks = chunks < 1 ? 1 : chunks;
-    k->sc = ((a->S + chunks - 1) / chunks + nr - 1) / nr * nr;
-    k->sc = k->sc < nr ? nr : k->sc;
-    int64_t qbp = k->qb, scp = k->sc, hdp = (a->hd + nr - 1) / nr * nr;
-    uint64_t f = (uint64_t)((qbp * a->hd + 15) / 16 * 16 + scp * a->hd + 2 * qbp * scp + hdp * scp + qbp * hdp + 2 * qbp);
+    k->sc = (a->S + chunks - 1) / chunks;
+    k->sc = k->sc < 1 ? 1 : k->sc;
+    int64_t nqb = k->qg / nr, scp = (k->sc + mr - 1) / mr * mr, hdp = (a->hd + mr - 1) / mr * mr;
+    uint64_t f = (uint64_t)(nqb * a->hd * nr + scp * nr + nqb * hdp * nr + 2 * nqb * nr + scp * a->hd + hdp * scp);
     *scratch = 4 * f + 64;
 }
 
@@ -209,7 +224,7 @@ ir_status cg_lower_attention(cg_program *p, const ir_node *n, cg_lowered *out, i
     double core_flops = 4.0 * (double)(a.N * a.H * a.L * a.S * a.hd);
     *oproj = (cg_lowered){"gemm", po, sizeof *po, po->m_tiles * po->n_tiles, s_out, 2.0 * (double)(a.L * a.N * a.E * a.eo),
                           NULL};
-    *core = (cg_lowered){"attn", k, sizeof *k, a.N * a.H * k->q_blocks, s_core, core_flops, oproj};
+    *core = (cg_lowered){"attn", k, sizeof *k, a.N * a.H * k->q_groups, s_core, core_flops, oproj};
     *out = (cg_lowered){"gemm_multi", pm, sizeof *pm, pm->task_end[pm->n_g - 1], s_proj,
                         2.0 * (double)(a.L * a.N * a.eq * a.E + a.S * a.N * (a.ek + a.ev) * a.E), core};
     return IR_OK;

@@ -82,7 +82,7 @@ ir_status cg_lower_conv(cg_program *p, const ir_node *n, cg_lowered *out, ir_dia
     k->pw = k->kdim == k->cg && k->npix == k->inpix && k->s[0] * k->s[1] * k->s[2] == 1 &&
             !k->pb[0] && !k->pb[1] && !k->pb[2];
     ld_gemm_plan t;
-    ld_plan_gemm(p, k->batch * groups, k->mg, k->npix, k->kdim, &t);
+    ld_plan_gemm(p, k->batch * groups, k->mg, k->npix, k->kdim, true, &t);
     k->mr = t.mr;
     k->nv = t.nv;
     k->mc = t.mc;
@@ -104,7 +104,8 @@ ir_status cg_lower_conv(cg_program *p, const ir_node *n, cg_lowered *out, ir_dia
     out->desc = k;
     out->desc_size = sizeof *k;
     out->n_tasks = k->batch * groups * k->m_tiles * k->n_tiles;
-    out->scratch_bytes = ld_gemm_scratch(&t, !k->w_pre, true);
+    out->n_tasks = out->n_tasks > 0 ? out->n_tasks : 1;
+    out->scratch_bytes = ld_gemm_scratch(&t, !k->w_pre, true) + (uint64_t)t.nc * 5 * sizeof(int64_t);
     out->flops = 2.0 * (double)k->batch * (double)m * (double)k->npix * (double)k->kdim;
     return IR_OK;
 }

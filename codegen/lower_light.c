@@ -25,12 +25,19 @@ ir_status lw_fail(ir_diag *d, const ir_node *n, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
-    return ir_fail(d, IR_ERR_UNSUPPORTED, "node '%s' (%s): %s", ir_q(n->name), ir_op_name(n->op), msg);
+    return ir_fail(d, IR_ERR_UNSUPPORTED, "node '%s' (%s): %s", ir_q(n->name), ir_op_name(n->op),
+                   msg);
 }
 
-const ir_value *lw_val(cg_program *p, int32_t v) { return &cg_graph(p)->values[v]; }
+const ir_value *lw_val(cg_program *p, int32_t v)
+{
+    return &cg_graph(p)->values[v];
+}
 
-bool lw_has(const ir_node *n, uint32_t i) { return i < n->n_inputs && n->inputs[i] >= 0; }
+bool lw_has(const ir_node *n, uint32_t i)
+{
+    return i < n->n_inputs && n->inputs[i] >= 0;
+}
 
 const ir_tensor *lw_const(cg_program *p, const ir_node *n, uint32_t i)
 {
@@ -40,15 +47,15 @@ const ir_tensor *lw_const(cg_program *p, const ir_node *n, uint32_t i)
     return (v->flags & IR_VALUE_CONST) && v->data ? v->data : NULL;
 }
 
-static ir_status check_value(cg_program *p, const ir_node *n, int32_t v, const char *what, uint32_t i,
-                             ir_diag *d)
+static ir_status check_value(cg_program *p, const ir_node *n, int32_t v, const char *what,
+                             uint32_t i, ir_diag *d)
 {
     const ir_value *val = lw_val(p, v);
     if (!ir_shape_static(&val->shape))
         return lw_fail(d, n, "%s %u ('%s') has no static shape", what, i, ir_q(val->name));
     if (ir_dtype_size(val->dtype) == 0 || val->dtype == IR_STRING)
-        return lw_fail(d, n, "%s %u ('%s') has dtype %s, which compiled code does not handle", what, i,
-                       ir_q(val->name), ir_dtype_name(val->dtype));
+        return lw_fail(d, n, "%s %u ('%s') has dtype %s, which compiled code does not handle", what,
+                       i, ir_q(val->name), ir_dtype_name(val->dtype));
     return IR_OK;
 }
 
@@ -64,7 +71,10 @@ ir_status lw_check(cg_program *p, const ir_node *n, ir_diag *d)
     return st;
 }
 
-int32_t lw_in(cg_program *p, const ir_node *n, uint32_t i) { return lw_has(n, i) ? cg_buf(p, n->inputs[i]) : -1; }
+int32_t lw_in(cg_program *p, const ir_node *n, uint32_t i)
+{
+    return lw_has(n, i) ? cg_buf(p, n->inputs[i]) : -1;
+}
 
 int32_t lw_out(cg_program *p, const ir_node *n, uint32_t i)
 {
@@ -143,8 +153,8 @@ void lw_strides(const ir_shape *s, int64_t *st)
     }
 }
 
-ir_status lw_emit(cg_program *p, cg_lowered *out, const char *kernel, const void *desc, size_t size, int64_t n_tasks,
-                  ir_diag *d)
+ir_status lw_emit(cg_program *p, cg_lowered *out, const char *kernel, const void *desc, size_t size,
+                  int64_t n_tasks, ir_diag *d)
 {
     void *copy = cg_alloc(p, size);
     if (!copy)
@@ -159,7 +169,8 @@ ir_status lw_emit(cg_program *p, cg_lowered *out, const char *kernel, const void
 
 /* ---- copies ----------------------------------------------------------------- */
 
-ir_status cg_light_copy(cg_program *p, int32_t src, int32_t dst, uint64_t bytes, cg_lowered *out, ir_diag *d)
+ir_status cg_light_copy(cg_program *p, int32_t src, int32_t dst, uint64_t bytes, cg_lowered *out,
+                        ir_diag *d)
 {
     struct k_copy k = {.src = src, .dst = dst, .fill = -1, .bytes = (int64_t)bytes};
     k.n_copy = lw_split(p, k.bytes, 2, 64, &k.chunk);
@@ -180,8 +191,8 @@ ir_status cg_lower_light_copy(cg_program *p, const ir_node *n, cg_lowered *out, 
     if (st)
         return st;
     if (value_bytes(p, n->inputs[0]) != value_bytes(p, n->outputs[0]))
-        return ir_fail(d, IR_ERR_INTERNAL, "node '%s' (%s): input and output sizes differ", ir_q(n->name),
-                       n->op_type);
+        return ir_fail(d, IR_ERR_INTERNAL, "node '%s' (%s): input and output sizes differ",
+                       ir_q(n->name), n->op_type);
     return cg_light_copy(p, lw_in(p, n, 0), lw_out(p, n, 0), value_bytes(p, n->inputs[0]), out, d);
 }
 
@@ -341,7 +352,8 @@ static ir_status clip_bounds(cg_program *p, const ir_node *n, struct k_unary *k,
             continue;
         const ir_value *b = lw_val(p, n->inputs[i]);
         if (b->dtype != (ir_dtype)k->dtype || ir_shape_numel(&b->shape) != 1)
-            return lw_fail(d, n, "input %u (%s) is not a scalar of the input's dtype", i, i == 1 ? "min" : "max");
+            return lw_fail(d, n, "input %u (%s) is not a scalar of the input's dtype", i,
+                           i == 1 ? "min" : "max");
         *(i == 1 ? &k->lo : &k->hi) = lw_in(p, n, i);
     }
     return IR_OK;
@@ -353,17 +365,23 @@ ir_status cg_lower_light_unary(cg_program *p, const ir_node *n, cg_lowered *out,
     if (st)
         return st;
     const ir_value *x = lw_val(p, n->inputs[0]);
-    struct k_unary k = {.op = unary_code(n->op), .dtype = x->dtype, .x = lw_in(p, n, 0), .out = lw_out(p, n, 0),
-                        .lo = -1, .hi = -1};
+    struct k_unary k = {.op = unary_code(n->op),
+                        .dtype = x->dtype,
+                        .x = lw_in(p, n, 0),
+                        .out = lw_out(p, n, 0),
+                        .lo = -1,
+                        .hi = -1};
     bool fl = x->dtype == IR_F32 || x->dtype == IR_F64 || x->dtype == IR_F16 || x->dtype == IR_BF16;
-    if (!fl && k.op != K_RELU && k.op != K_NEG && k.op != K_ABS && k.op != K_NOT && k.op != K_CLIP && k.op != K_ERF)
+    if (!fl && k.op != K_RELU && k.op != K_NEG && k.op != K_ABS && k.op != K_NOT &&
+        k.op != K_CLIP && k.op != K_ERF)
         return lw_fail(d, n, "dtype %s", ir_dtype_name(x->dtype));
     if (k.op == K_CLIP && (st = clip_bounds(p, n, &k, d)))
         return st;
     k.total = ir_shape_numel(&x->shape);
     k.inplace = lw_same(p, k.x, k.out);
     bool heavy = k.op <= K_SIGMOID;
-    int64_t tasks = lw_split(p, k.total, (heavy ? 32.0 : 2.0) * (double)ir_dtype_size(x->dtype), 16, &k.chunk);
+    int64_t tasks =
+        lw_split(p, k.total, (heavy ? 32.0 : 2.0) * (double)ir_dtype_size(x->dtype), 16, &k.chunk);
     out->flops = (double)k.total;
     return lw_emit(p, out, "unary", &k, sizeof k, tasks, d);
 }
@@ -374,7 +392,8 @@ ir_status cg_lower_light_cast(cg_program *p, const ir_node *n, cg_lowered *out, 
     if (st)
         return st;
     const ir_value *x = lw_val(p, n->inputs[0]), *o = lw_val(p, n->outputs[0]);
-    struct k_cast k = {.from = x->dtype, .to = o->dtype, .x = lw_in(p, n, 0), .out = lw_out(p, n, 0)};
+    struct k_cast k = {
+        .from = x->dtype, .to = o->dtype, .x = lw_in(p, n, 0), .out = lw_out(p, n, 0)};
     k.total = ir_shape_numel(&x->shape);
     double bpi = (double)(ir_dtype_size(x->dtype) + ir_dtype_size(o->dtype));
     int64_t tasks = lw_split(p, k.total, 2 * bpi, 16, &k.chunk);

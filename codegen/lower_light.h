@@ -17,7 +17,8 @@
 #include "kernels.h"
 
 /* Lowers a copy of `bytes` bytes from buffer src to buffer dst. */
-ir_status cg_light_copy(cg_program *p, int32_t src, int32_t dst, uint64_t bytes, cg_lowered *out, ir_diag *d);
+ir_status cg_light_copy(cg_program *p, int32_t src, int32_t dst, uint64_t bytes, cg_lowered *out,
+                        ir_diag *d);
 
 /* ---- helpers for lower_light*.c ------------------------------------------ */
 
@@ -33,7 +34,8 @@ typedef struct {
 } lw_view;
 
 /* IR_ERR_UNSUPPORTED naming the node: "node 'x' (Op): <message>". */
-ir_status lw_fail(ir_diag *d, const ir_node *n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+ir_status lw_fail(ir_diag *d, const ir_node *n, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 const ir_value *lw_val(cg_program *p, int32_t v);
 /* Input i is given (not omitted). */
 bool lw_has(const ir_node *n, uint32_t i);
@@ -50,14 +52,15 @@ bool lw_same(cg_program *p, int32_t a, int32_t b);
 /* Splits `items` work items of about `bytes_per_item` memory traffic each
  * into tasks: *chunk items per task (a multiple of `align`), returns the
  * task count (1 for small nodes). */
-int64_t lw_split(cg_program *p, int64_t items, double bytes_per_item, int64_t align, int64_t *chunk);
+int64_t lw_split(cg_program *p, int64_t items, double bytes_per_item, int64_t align,
+                 int64_t *chunk);
 /* Merges v's dimensions into w (drops size-1 dims, joins dims contiguous
  * for every operand); false if more than K_WALK_RANK remain. */
 bool lw_walk(struct k_walk *w, const lw_view *v);
 /* Dense row-major element strides. */
 void lw_strides(const ir_shape *s, int64_t *st);
 /* Copies desc into program memory and fills out. */
-ir_status lw_emit(cg_program *p, cg_lowered *out, const char *kernel, const void *desc, size_t size, int64_t n_tasks,
-                  ir_diag *d);
+ir_status lw_emit(cg_program *p, cg_lowered *out, const char *kernel, const void *desc, size_t size,
+                  int64_t n_tasks, ir_diag *d);
 
 #endif

@@ -12,16 +12,42 @@
 
 #include "lower_light.h"
 
-static int32_t esize(cg_program *p, int32_t v) { return (int32_t)ir_dtype_size(lw_val(p, v)->dtype); }
+static int32_t esize(cg_program *p, int32_t v)
+{
+    return (int32_t)ir_dtype_size(lw_val(p, v)->dtype);
+}
 
-static const ir_shape *vshape(cg_program *p, int32_t v) { return &lw_val(p, v)->shape; }
+static const ir_shape *vshape(cg_program *p, int32_t v)
+{
+    return &lw_val(p, v)->shape;
+}
+
+/* A walk that reads its innermost dim with a large stride and the one
+ * before contiguously (a transpose) goes tile by tile. */
+static ir_status emit_tiles(cg_program *p, const ir_node *n, const struct k_view *v,
+                            cg_lowered *out, ir_diag *d)
+{
+    struct k_transpose k = {.es = v->es, .x = v->x, .out = v->out, .w = v->w};
+    int32_t r = k.w.rank;
+    int64_t outer = k.w.total / (k.w.dims[r - 2] * k.w.dims[r - 1]);
+    k.n_tiles = outer * ((k.w.dims[r - 2] + K_TILE - 1) / K_TILE) *
+                ((k.w.dims[r - 1] + K_TILE - 1) / K_TILE);
+    double per_tile = (double)k.w.total / (double)k.n_tiles * 2.0 * k.es;
+    int64_t tasks = lw_split(p, k.n_tiles, per_tile, 1, &k.tiles_per_task);
+    return lw_emit(p, out, "transpose", &k, sizeof k, tasks, d);
+}
 
 /* A view of input 0 over output 0, walked densely: one operand. */
-static ir_status emit_view(cg_program *p, const ir_node *n, const lw_view *v, cg_lowered *out, ir_diag *d)
+static ir_status emit_view(cg_program *p, const ir_node *n, const lw_view *v, cg_lowered *out,
+                           ir_diag *d)
 {
     struct k_view k = {.es = esize(p, n->inputs[0]), .x = lw_in(p, n, 0), .out = lw_out(p, n, 0)};
     if (!lw_walk(&k.w, v))
         return lw_fail(d, n, "the strided copy needs more than %d dimensions", K_WALK_RANK);
+    int32_t r = k.w.rank;
+    if (r >= 2 && k.w.st[0][r - 2] == 1 && k.w.st[0][r - 1] > 1 && k.w.dims[r - 1] >= 8 &&
+        k.w.dims[r - 2] >= 8)
+        return emit_tiles(p, n, &k, out, d);
     int64_t tasks = lw_split(p, k.w.total, 2.0 * k.es, 16, &k.w.chunk);
     return lw_emit(p, out, "view", &k, sizeof k, tasks, d);
 }
@@ -119,7 +145,8 @@ static bool slice_known(cg_program *p, const ir_node *n, slice_params *s)
             const int64_t *a;
             size_t k = ir_attr_ints(n, names[i], &a);
             if (ir_node_attr(n, names[i]) && k <= IR_MAX_RANK) {
-                memcpy(s->v[i], a, k * sizeof *a);
+                if (k)
+                    memcpy(s->v[i], a, k * sizeof *a);
                 c = (int64_t)k;
             }
         } else if (lw_has(n, i + 1)) {
@@ -159,7 +186,8 @@ static int64_t slice_dim(int64_t dim, int64_t start, int64_t end, int64_t step, 
     return (int64_t)(diff / us + (diff % us != 0));
 }
 
-static ir_status slice_view(cg_program *p, const ir_node *n, const slice_params *s, cg_lowered *out, ir_diag *d)
+static ir_status slice_view(cg_program *p, const ir_node *n, const slice_params *s, cg_lowered *out,
+                            ir_diag *d)
 {
     const ir_shape *x = vshape(p, n->inputs[0]), *os = vshape(p, n->outputs[0]);
     int64_t xs[IR_MAX_RANK];
@@ -173,7 +201,8 @@ static ir_status slice_view(cg_program *p, const ir_node *n, const slice_params 
         if (a < 0 || a >= x->rank || step == 0)
             return lw_fail(d, n, "bad axis or step in entry %lld", (long long)i);
         if (slice_dim(x->dims[a], s->v[0][i], s->v[1][i], step, &first) != os->dims[a])
-            return lw_fail(d, n, "axis %lld: the output length disagrees with the parameters", (long long)a);
+            return lw_fail(d, n, "axis %lld: the output length disagrees with the parameters",
+                           (long long)a);
         v.base[0] += first * xs[a];
         v.st[0][a] = step * xs[a];
     }
@@ -197,8 +226,10 @@ ir_status cg_lower_light_slice(cg_program *p, const ir_node *n, cg_lowered *out,
         return slice_view(p, n, &s, out, d);
     }
     const ir_shape *x = vshape(p, n->inputs[0]), *os = vshape(p, n->outputs[0]);
-    struct k_slice k = {.es = esize(p, n->inputs[0]), .x = lw_in(p, n, 0), .out = lw_out(p, n, 0), .rank = x->rank};
-    k.starts = lw_in(p, n, 1), k.ends = lw_in(p, n, 2), k.axes = lw_in(p, n, 3), k.steps = lw_in(p, n, 4);
+    struct k_slice k = {
+        .es = esize(p, n->inputs[0]), .x = lw_in(p, n, 0), .out = lw_out(p, n, 0), .rank = x->rank};
+    k.starts = lw_in(p, n, 1), k.ends = lw_in(p, n, 2), k.axes = lw_in(p, n, 3),
+    k.steps = lw_in(p, n, 4);
     k.starts_dt = int_dt(p, n, 1), k.ends_dt = int_dt(p, n, 2), k.axes_dt = int_dt(p, n, 3);
     k.steps_dt = int_dt(p, n, 4);
     for (uint32_t i = 1; i < 5; i++)
@@ -220,7 +251,8 @@ ir_status cg_lower_light_slice(cg_program *p, const ir_node *n, cg_lowered *out,
 /* Fills the concat descriptor for the big tensor `bigv` and parts[i]
  * (values, -1 for an omitted Split output of size sizes[i]). */
 static ir_status concat_emit(cg_program *p, const ir_node *n, int32_t bigv, const int32_t *parts,
-                             const int64_t *sizes, uint32_t np, int32_t axis, cg_lowered *out, ir_diag *d)
+                             const int64_t *sizes, uint32_t np, int32_t axis, cg_lowered *out,
+                             ir_diag *d)
 {
     const ir_shape *bs = vshape(p, bigv);
     int64_t es = esize(p, bigv), outer = 1, inner = es, off = 0, start = 0;
@@ -245,8 +277,8 @@ static ir_status concat_emit(cg_program *p, const ir_node *n, int32_t bigv, cons
         start += outer * pt->chunk;
     }
     if (off != k->row)
-        return lw_fail(d, n, "the parts add up to %lld bytes per row, expected %lld", (long long)off,
-                       (long long)k->row);
+        return lw_fail(d, n, "the parts add up to %lld bytes per row, expected %lld",
+                       (long long)off, (long long)k->row);
     k->total = start;
     int64_t tasks = lw_split(p, k->total, 2, 64, &k->task_bytes);
     out->kernel = "concat";
@@ -297,7 +329,9 @@ ir_status cg_lower_light_split(cg_program *p, const ir_node *n, cg_lowered *out,
     int64_t eq = (x->dims[a] + nout - 1) / nout;
     for (uint32_t i = 0; i < nout; i++)
         if (sizes[i] < 0)
-            sizes[i] = missing == 1 ? x->dims[a] - known : i + 1 < nout ? eq : x->dims[a] - eq * (nout - 1);
+            sizes[i] = missing == 1   ? x->dims[a] - known
+                       : i + 1 < nout ? eq
+                                      : x->dims[a] - eq * (nout - 1);
     return concat_emit(p, n, n->inputs[0], n->outputs, sizes, nout, a, out, d);
 }
 
@@ -312,24 +346,27 @@ ir_status cg_lower_light_gather(cg_program *p, const ir_node *n, cg_lowered *out
     int32_t a;
     if (!ir_axis_norm(ir_attr_int(n, "axis", 0), x->rank, &a))
         return lw_fail(d, n, "axis out of range");
-    struct k_gather k = {.x = lw_in(p, n, 0), .idx = lw_in(p, n, 1), .out = lw_out(p, n, 0), .outer = 1};
+    struct k_gather k = {
+        .x = lw_in(p, n, 0), .idx = lw_in(p, n, 1), .out = lw_out(p, n, 0), .outer = 1};
     k.idx_dt = lw_val(p, n->inputs[1])->dtype;
     if (k.idx_dt != K_I32 && k.idx_dt != K_I64)
-        return lw_fail(d, n, "indices are %s, expected int32 or int64", ir_dtype_name((ir_dtype)k.idx_dt));
+        return lw_fail(d, n, "indices are %s, expected int32 or int64",
+                       ir_dtype_name((ir_dtype)k.idx_dt));
     k.row_bytes = esize(p, n->inputs[0]);
     for (int32_t i = 0; i < x->rank; i++)
         *(i < a ? &k.outer : &k.row_bytes) *= i == a ? 1 : x->dims[i];
     k.dim = x->dims[a];
     k.cnt = ir_shape_numel(vshape(p, n->inputs[1]));
-    int64_t tasks = lw_split(p, k.outer * k.cnt, 2.0 * (double)k.row_bytes + 8, 1, &k.rows_per_task);
+    int64_t tasks =
+        lw_split(p, k.outer * k.cnt, 2.0 * (double)k.row_bytes + 8, 1, &k.rows_per_task);
     return lw_emit(p, out, "gather", &k, sizeof k, tasks, d);
 }
 
 /* ---- Shape, Constant, ConstantOfShape, Range ------------------------------------------- */
 
 /* Output 0 holds the constant t: a copy from a new constant buffer. */
-static ir_status emit_constant(cg_program *p, const ir_node *n, const void *data, uint64_t bytes, cg_lowered *out,
-                               ir_diag *d)
+static ir_status emit_constant(cg_program *p, const ir_node *n, const void *data, uint64_t bytes,
+                               cg_lowered *out, ir_diag *d)
 {
     int32_t src = cg_const(p, data, bytes);
     if (src < 0)
@@ -353,7 +390,8 @@ ir_status cg_lower_light_shape(cg_program *p, const ir_node *n, cg_lowered *out,
     s = s < 0 ? 0 : s > rank ? rank : s;
     e = e < 0 ? 0 : e > rank ? rank : e;
     int64_t cnt = e > s ? e - s : 0;
-    if (ir_shape_numel(vshape(p, n->outputs[0])) != cnt || lw_val(p, n->outputs[0])->dtype != IR_I64)
+    if (ir_shape_numel(vshape(p, n->outputs[0])) != cnt ||
+        lw_val(p, n->outputs[0])->dtype != IR_I64)
         return ir_fail(d, IR_ERR_INTERNAL, "node '%s' (Shape): unexpected output", ir_q(n->name));
     for (int64_t i = s; i < e; i++)
         dims[i - s] = x->dims[i];
@@ -373,14 +411,16 @@ ir_status cg_lower_light_constant(cg_program *p, const ir_node *n, cg_lowered *o
     return st;
 }
 
-ir_status cg_lower_light_constantofshape(cg_program *p, const ir_node *n, cg_lowered *out, ir_diag *d)
+ir_status cg_lower_light_constantofshape(cg_program *p, const ir_node *n, cg_lowered *out,
+                                         ir_diag *d)
 {
     ir_status st = lw_check(p, n, d);
     if (st)
         return st;
     const ir_value *o = lw_val(p, n->outputs[0]);
     const ir_attr *va = ir_node_attr(n, "value");
-    struct k_copy k = {.src = -1, .dst = -1, .fill = lw_out(p, n, 0), .fill_es = (int32_t)ir_dtype_size(o->dtype)};
+    struct k_copy k = {
+        .src = -1, .dst = -1, .fill = lw_out(p, n, 0), .fill_es = (int32_t)ir_dtype_size(o->dtype)};
     if (va && (va->type != IR_ATTR_TENSOR || !va->tensor || ir_tensor_numel(va->tensor) != 1 ||
                va->tensor->dtype != o->dtype))
         return lw_fail(d, n, "attribute 'value' is not a one-element tensor of the output's dtype");
@@ -397,9 +437,13 @@ ir_status cg_lower_light_range(cg_program *p, const ir_node *n, cg_lowered *out,
     if (st)
         return st;
     const ir_value *o = lw_val(p, n->outputs[0]);
-    struct k_range k = {.dtype = o->dtype, .start = lw_in(p, n, 0), .delta = lw_in(p, n, 2), .out = lw_out(p, n, 0)};
+    struct k_range k = {.dtype = o->dtype,
+                        .start = lw_in(p, n, 0),
+                        .delta = lw_in(p, n, 2),
+                        .out = lw_out(p, n, 0)};
     k.n = ir_shape_numel(&o->shape);
-    if (o->dtype != IR_F32 && o->dtype != IR_F64 && o->dtype != IR_I16 && o->dtype != IR_I32 && o->dtype != IR_I64)
+    if (o->dtype != IR_F32 && o->dtype != IR_F64 && o->dtype != IR_I16 && o->dtype != IR_I32 &&
+        o->dtype != IR_I64)
         return lw_fail(d, n, "dtype %s", ir_dtype_name(o->dtype));
     return lw_emit(p, out, "range", &k, sizeof k, 1, d);
 }
@@ -436,7 +480,8 @@ static ir_status pad_pads(cg_program *p, const ir_node *n, struct k_pad *k, ir_d
         if (!pt || (with_axes && !at)) { /* read by the kernel */
             k->pads = lw_in(p, n, 1), k->pads_dt = lw_val(p, n->inputs[1])->dtype;
             k->npads = ir_shape_numel(vshape(p, n->inputs[1]));
-            k->axes = with_axes ? lw_in(p, n, 3) : -1, k->axes_dt = with_axes ? lw_val(p, n->inputs[3])->dtype : 0;
+            k->axes = with_axes ? lw_in(p, n, 3) : -1,
+            k->axes_dt = with_axes ? lw_val(p, n->inputs[3])->dtype : 0;
             k->naxes = with_axes ? ir_shape_numel(vshape(p, n->inputs[3])) : k->rank;
             return IR_OK;
         }
@@ -483,9 +528,15 @@ ir_status cg_lower_light_pad(cg_program *p, const ir_node *n, cg_lowered *out, i
         return st;
     const ir_shape *x = vshape(p, n->inputs[0]), *os = vshape(p, n->outputs[0]);
     if (x->rank == 0)
-        return cg_light_copy(p, lw_in(p, n, 0), lw_out(p, n, 0), (uint64_t)esize(p, n->inputs[0]), out, d);
-    struct k_pad k = {.es = esize(p, n->inputs[0]), .x = lw_in(p, n, 0), .out = lw_out(p, n, 0), .rank = x->rank,
-                      .pads = -1, .axes = -1, .cval = -1};
+        return cg_light_copy(p, lw_in(p, n, 0), lw_out(p, n, 0), (uint64_t)esize(p, n->inputs[0]),
+                             out, d);
+    struct k_pad k = {.es = esize(p, n->inputs[0]),
+                      .x = lw_in(p, n, 0),
+                      .out = lw_out(p, n, 0),
+                      .rank = x->rank,
+                      .pads = -1,
+                      .axes = -1,
+                      .cval = -1};
     if ((st = pad_mode(n, &k.mode, d)) || (st = pad_pads(p, n, &k, d)) ||
         (st = pad_value(p, n, &k, lw_val(p, n->inputs[0])->dtype, d)))
         return st;
@@ -495,6 +546,7 @@ ir_status cg_lower_light_pad(cg_program *p, const ir_node *n, cg_lowered *out, i
     for (int32_t i = 0; i + 1 < os->rank; i++)
         k.rows *= os->dims[i];
     k.rows = os->dims[os->rank - 1] > 0 ? k.rows : 0;
-    int64_t tasks = lw_split(p, k.rows, 2.0 * k.es * (double)os->dims[os->rank - 1], 1, &k.rows_per_task);
+    int64_t tasks =
+        lw_split(p, k.rows, 2.0 * k.es * (double)os->dims[os->rank - 1], 1, &k.rows_per_task);
     return lw_emit(p, out, "pad", &k, sizeof k, tasks, d);
 }

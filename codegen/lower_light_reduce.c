@@ -11,10 +11,19 @@
 
 #include "lower_light.h"
 
-static const ir_shape *vshape(cg_program *p, int32_t v) { return &lw_val(p, v)->shape; }
-static ir_dtype vtype(cg_program *p, int32_t v) { return lw_val(p, v)->dtype; }
+static const ir_shape *vshape(cg_program *p, int32_t v)
+{
+    return &lw_val(p, v)->shape;
+}
+static ir_dtype vtype(cg_program *p, int32_t v)
+{
+    return lw_val(p, v)->dtype;
+}
 
-static bool numeric(ir_dtype t) { return t != IR_BOOL && t != IR_STRING && ir_dtype_size(t) != 0; }
+static bool numeric(ir_dtype t)
+{
+    return t != IR_BOOL && t != IR_STRING && ir_dtype_size(t) != 0;
+}
 
 /* ---- ReduceMean, ReduceMax ----------------------------------------------------- */
 
@@ -28,7 +37,8 @@ static ir_status reduce_axes(cg_program *p, const ir_node *n, struct k_reduce *k
         size_t c = ir_attr_ints(n, "axes", &a);
         if (c > 64)
             return lw_fail(d, n, "%zu axes", c);
-        memcpy(axes, a, c * sizeof *a);
+        for (size_t i = 0; i < c; i++)
+            axes[i] = a[i];
         count = (int64_t)c;
     } else if (lw_has(n, 1)) {
         const ir_tensor *t = lw_const(p, n, 1);
@@ -60,8 +70,12 @@ ir_status cg_lower_light_reduce(cg_program *p, const ir_node *n, cg_lowered *out
     if (st)
         return st;
     const ir_shape *x = vshape(p, n->inputs[0]);
-    struct k_reduce k = {.op = n->op == IR_OP_REDUCEMAX, .dtype = vtype(p, n->inputs[0]), .x = lw_in(p, n, 0),
-                         .out = lw_out(p, n, 0), .axes = -1, .rank = x->rank};
+    struct k_reduce k = {.op = n->op == IR_OP_REDUCEMAX,
+                         .dtype = vtype(p, n->inputs[0]),
+                         .x = lw_in(p, n, 0),
+                         .out = lw_out(p, n, 0),
+                         .axes = -1,
+                         .rank = x->rank};
     k.noop = ir_attr_int(n, "noop_with_empty_axes", 0) != 0;
     if (x->rank > K_WALK_RANK)
         return lw_fail(d, n, "rank %d", (int)x->rank);
@@ -82,8 +96,11 @@ ir_status cg_lower_light_cumsum(cg_program *p, const ir_node *n, cg_lowered *out
     if (st)
         return st;
     const ir_shape *x = vshape(p, n->inputs[0]);
-    struct k_cumsum k = {.dtype = vtype(p, n->inputs[0]), .x = lw_in(p, n, 0), .out = lw_out(p, n, 0),
-                         .axis_buf = -1, .rank = x->rank};
+    struct k_cumsum k = {.dtype = vtype(p, n->inputs[0]),
+                         .x = lw_in(p, n, 0),
+                         .out = lw_out(p, n, 0),
+                         .axis_buf = -1,
+                         .rank = x->rank};
     k.exclusive = ir_attr_int(n, "exclusive", 0) != 0;
     k.reverse = ir_attr_int(n, "reverse", 0) != 0;
     const ir_tensor *t = lw_const(p, n, 1);
@@ -120,7 +137,8 @@ ir_status cg_lower_light_argmax(cg_program *p, const ir_node *n, cg_lowered *out
     if (st)
         return st;
     const ir_shape *x = vshape(p, n->inputs[0]);
-    struct k_argmax k = {.dtype = vtype(p, n->inputs[0]), .x = lw_in(p, n, 0), .out = lw_out(p, n, 0)};
+    struct k_argmax k = {
+        .dtype = vtype(p, n->inputs[0]), .x = lw_in(p, n, 0), .out = lw_out(p, n, 0)};
     int32_t a;
     if (!ir_axis_norm(ir_attr_int(n, "axis", 0), x->rank, &a) || !numeric(k.dtype))
         return lw_fail(d, n, "axis out of range or dtype %s", ir_dtype_name((ir_dtype)k.dtype));
@@ -137,7 +155,9 @@ ir_status cg_lower_light_topk(cg_program *p, const ir_node *n, cg_lowered *out, 
     if (st)
         return st;
     const ir_shape *x = vshape(p, n->inputs[0]);
-    struct k_topk k = {.dtype = vtype(p, n->inputs[0]), .x = lw_in(p, n, 0), .values = lw_out(p, n, 0),
+    struct k_topk k = {.dtype = vtype(p, n->inputs[0]),
+                       .x = lw_in(p, n, 0),
+                       .values = lw_out(p, n, 0),
                        .indices = lw_out(p, n, 1)};
     int32_t a;
     if (!ir_axis_norm(ir_attr_int(n, "axis", -1), x->rank, &a) || !numeric(k.dtype))
@@ -161,8 +181,10 @@ ir_status cg_lower_light_batchnorm(cg_program *p, const ir_node *n, cg_lowered *
     if (st)
         return st;
     const ir_shape *x = vshape(p, n->inputs[0]);
-    struct k_batchnorm k = {.dtype = vtype(p, n->inputs[0]), .x = lw_in(p, n, 0), .out = lw_out(p, n, 0)};
-    int32_t *bufs[4] = {&k.scale, &k.bias, &k.mean, &k.var}, *dts[4] = {&k.scale_dt, &k.bias_dt, &k.mean_dt, &k.var_dt};
+    struct k_batchnorm k = {
+        .dtype = vtype(p, n->inputs[0]), .x = lw_in(p, n, 0), .out = lw_out(p, n, 0)};
+    int32_t *bufs[4] = {&k.scale, &k.bias, &k.mean, &k.var},
+            *dts[4] = {&k.scale_dt, &k.bias_dt, &k.mean_dt, &k.var_dt};
     if (x->rank < 2)
         return lw_fail(d, n, "rank %d", (int)x->rank);
     k.nb = x->dims[0];
@@ -174,12 +196,14 @@ ir_status cg_lower_light_batchnorm(cg_program *p, const ir_node *n, cg_lowered *
         *bufs[i - 1] = lw_in(p, n, i);
         *dts[i - 1] = vtype(p, n->inputs[i]);
     }
-    k.training = ir_node_opset(cg_graph(p), n) >= 14 ? ir_attr_int(n, "training_mode", 0) != 0 : n->n_outputs > 1;
+    k.training = ir_node_opset(cg_graph(p), n) >= 14 ? ir_attr_int(n, "training_mode", 0) != 0
+                                                     : n->n_outputs > 1;
     k.rmean = lw_out(p, n, 1);
     k.rvar = lw_out(p, n, 2);
     k.eps = ir_attr_float(n, "epsilon", 1e-5f);
     k.momentum = ir_attr_float(n, "momentum", 0.9f);
-    int64_t tasks = lw_split(p, k.ch, (k.training ? 24.0 : 8.0) * (double)(k.nb * k.sp), 1, &k.chunk);
+    int64_t tasks =
+        lw_split(p, k.ch, (k.training ? 24.0 : 8.0) * (double)(k.nb * k.sp), 1, &k.chunk);
     return lw_emit(p, out, "batchnorm", &k, sizeof k, tasks, d);
 }
 
@@ -193,7 +217,8 @@ static ir_status pool_window(cg_program *p, const ir_node *n, const ir_shape *x,
 {
     int32_t nsp = x->rank - 2;
     const int64_t *ks, *s, *dl, *pd;
-    if (nsp < 1 || nsp > 3 || y->rank != x->rank || ir_attr_ints(n, "kernel_shape", &ks) != (size_t)nsp)
+    if (nsp < 1 || nsp > 3 || y->rank != x->rank ||
+        ir_attr_ints(n, "kernel_shape", &ks) != (size_t)nsp)
         return lw_fail(d, n, "input rank %d with kernel_shape of another rank", (int)x->rank);
     const char *ap = ir_attr_string(n, "auto_pad", "NOTSET");
     size_t ns = ir_attr_ints(n, "strides", &s), nd = ir_attr_ints(n, "dilations", &dl);
@@ -224,7 +249,10 @@ static ir_status pool_window(cg_program *p, const ir_node *n, const ir_shape *x,
     return IR_OK;
 }
 
-static bool maxpool_fast(ir_dtype t) { return t == IR_F32 || t == IR_F64 || t == IR_I8 || t == IR_U8; }
+static bool maxpool_fast(ir_dtype t)
+{
+    return t == IR_F32 || t == IR_F64 || t == IR_I8 || t == IR_U8;
+}
 
 ir_status cg_lower_light_pool(cg_program *p, const ir_node *n, cg_lowered *out, ir_diag *d)
 {
@@ -240,14 +268,21 @@ ir_status cg_lower_light_pool(cg_program *p, const ir_node *n, cg_lowered *out, 
     double taps = (double)(w.k[0] * w.k[1] * w.k[2]);
     bool max = n->op == IR_OP_MAXPOOL;
     if (max && lw_out(p, n, 1) < 0 && maxpool_fast(t)) {
-        struct k_maxpool k = {.dtype = t, .x = lw_in(p, n, 0), .out = lw_out(p, n, 0), .planes = planes, .w = w};
+        struct k_maxpool k = {
+            .dtype = t, .x = lw_in(p, n, 0), .out = lw_out(p, n, 0), .planes = planes, .w = w};
         k.rows = planes * w.out[0] * w.out[1];
-        int64_t tasks = lw_split(p, k.rows, taps * (double)(w.out[2] * ir_dtype_size(t)), 1, &k.chunk);
+        int64_t tasks =
+            lw_split(p, k.rows, taps * (double)(w.out[2] * ir_dtype_size(t)), 1, &k.chunk);
         out->flops = (double)k.rows * (double)w.out[2] * taps;
         return lw_emit(p, out, "maxpool", &k, sizeof k, tasks, d);
     }
-    struct k_pool k = {.max = max, .dtype = t, .x = lw_in(p, n, 0), .out = lw_out(p, n, 0),
-                       .indices = max ? lw_out(p, n, 1) : -1, .planes = planes, .w = w};
+    struct k_pool k = {.max = max,
+                       .dtype = t,
+                       .x = lw_in(p, n, 0),
+                       .out = lw_out(p, n, 0),
+                       .indices = max ? lw_out(p, n, 1) : -1,
+                       .planes = planes,
+                       .w = w};
     k.include_pad = ir_attr_int(n, "count_include_pad", 0) != 0;
     k.colmajor = ir_attr_int(n, "storage_order", 0) != 0;
     int64_t tasks = lw_split(p, planes, 16.0 * taps * (double)osp, 1, &k.chunk);
@@ -260,7 +295,8 @@ ir_status cg_lower_light_globalpool(cg_program *p, const ir_node *n, cg_lowered 
     ir_status st = lw_check(p, n, d);
     if (st)
         return st;
-    struct k_globalpool k = {.dtype = vtype(p, n->inputs[0]), .x = lw_in(p, n, 0), .out = lw_out(p, n, 0)};
+    struct k_globalpool k = {
+        .dtype = vtype(p, n->inputs[0]), .x = lw_in(p, n, 0), .out = lw_out(p, n, 0)};
     k.planes = ir_shape_numel(vshape(p, n->outputs[0]));
     k.sp = k.planes > 0 ? ir_shape_numel(vshape(p, n->inputs[0])) / k.planes : 0;
     if (!numeric(k.dtype))

@@ -13,8 +13,8 @@
 
 #include "lower_light.h"
 
-static ir_status pick(const ir_node *n, const char *name, const char *dflt, const char *const *names, int count,
-                      int32_t *out, ir_diag *d)
+static ir_status pick(const ir_node *n, const char *name, const char *dflt,
+                      const char *const *names, int count, int32_t *out, ir_diag *d)
 {
     const char *s = ir_attr_string(n, name, dflt);
     for (int i = 0; i < count; i++)
@@ -28,8 +28,9 @@ static ir_status pick(const ir_node *n, const char *name, const char *dflt, cons
 static ir_status resize_attrs(const ir_node *n, int64_t opset, struct k_resize *k, ir_diag *d)
 {
     static const char *const modes[] = {"nearest", "linear", "cubic"};
-    static const char *const cts[] = {"half_pixel",           "pytorch_half_pixel", "align_corners",       "asymmetric",
-                                      "tf_half_pixel_for_nn", "tf_crop_and_resize", "half_pixel_symmetric"};
+    static const char *const cts[] = {
+        "half_pixel",           "pytorch_half_pixel", "align_corners",       "asymmetric",
+        "tf_half_pixel_for_nn", "tf_crop_and_resize", "half_pixel_symmetric"};
     static const char *const nms[] = {"round_prefer_floor", "round_prefer_ceil", "floor", "ceil"};
     static const char *const kas[] = {"stretch", "not_larger", "not_smaller"};
     ir_status st = pick(n, "mode", "nearest", modes, opset < 11 ? 2 : 3, &k->mode, d);
@@ -39,7 +40,8 @@ static ir_status resize_attrs(const ir_node *n, int64_t opset, struct k_resize *
         k->nm = K_NM_SIMPLE;
         return st;
     }
-    if ((st = pick(n, "coordinate_transformation_mode", "half_pixel", cts, opset < 19 ? 6 : 7, &k->ct, d)) ||
+    if ((st = pick(n, "coordinate_transformation_mode", "half_pixel", cts, opset < 19 ? 6 : 7,
+                   &k->ct, d)) ||
         (st = pick(n, "nearest_mode", "round_prefer_floor", nms, 4, &k->nm, d)))
         return st;
     k->cubic_a = ir_attr_float(n, "cubic_coeff_a", -0.75f);
@@ -95,7 +97,8 @@ static int32_t max_taps(const struct k_resize *k, bool on, int32_t ax)
     return m > (double)(1 << 24) ? 0 : (int32_t)m;
 }
 
-static ir_status resize_inputs(cg_program *p, const ir_node *n, int64_t opset, struct k_resize *k, ir_diag *d)
+static ir_status resize_inputs(cg_program *p, const ir_node *n, int64_t opset, struct k_resize *k,
+                               ir_diag *d)
 {
     int32_t dt = 0;
     k->roi = opt_buf(p, n, opset < 11 ? -1 : 1, &k->roi_dt);
@@ -124,7 +127,9 @@ ir_status cg_lower_light_resize(cg_program *p, const ir_node *n, cg_lowered *out
         return st;
     const ir_shape *x = &lw_val(p, n->inputs[0])->shape, *y = &lw_val(p, n->outputs[0])->shape;
     int64_t opset = ir_node_opset(cg_graph(p), n);
-    struct k_resize k = {.dtype = lw_val(p, n->inputs[0])->dtype, .x = lw_in(p, n, 0), .out = lw_out(p, n, 0),
+    struct k_resize k = {.dtype = lw_val(p, n->inputs[0])->dtype,
+                         .x = lw_in(p, n, 0),
+                         .out = lw_out(p, n, 0),
                          .rank = x->rank};
     bool on[K_WALK_RANK];
     if (x->rank < 1 || x->rank > K_WALK_RANK || y->rank != x->rank)

@@ -18,6 +18,8 @@
 
 DK_INLINE void gemm_task(const struct k_gemm *d, void *const *bufs, int64_t task, void *scratch)
 {
+    if (d->m <= 0 || d->n <= 0 || d->batches <= 0) /* an empty product: the one task has nothing to do */
+        return;
     int64_t nt = task % d->n_tiles, mt = (task / d->n_tiles) % d->m_tiles;
     int64_t bi = task / (d->n_tiles * d->m_tiles), rem = bi, ao = 0, bo = 0;
     for (int32_t i = d->nbd - 1; i >= 0; i--) {
@@ -85,55 +87,83 @@ KERNEL(gemm_multi)
 
 /* ---- convolution -------------------------------------------------------- */
 
-/* Output pixels [jl, jl + len) of one output row, input row xr (NULL: the
- * row lies in the padding) for kernel column kw, into o[0..len). */
-DK_INLINE void conv_row(const struct k_conv *d, float *restrict o, const float *restrict xr, int64_t ow,
-                        int64_t len, int64_t kw)
+/* A run of output pixels of one output row that stays inside one B panel:
+ * its first column in the tile (jl), length, and the input position of its
+ * first pixel for kernel offset 0 (id, ih, iw; may lie in the padding). */
+typedef struct {
+    int64_t jl, len, id, ih, iw;
+} conv_seg;
+
+/* Cuts the tile's pixels [n0, n0 + nn) into runs; returns their count
+ * (at most nn). Done once per task: the runs do not depend on K. */
+DK_INLINE int64_t conv_segs(const struct k_conv *d, conv_seg *seg, int64_t n0, int64_t nn, int64_t nr)
 {
-    int64_t s = d->s[2], off = kw * d->dil[2] - d->pb[2]; /* iw = ow * s + off */
-    int64_t lo = off >= 0 ? 0 : (-off + s - 1) / s;
-    int64_t hi = d->in[2] - 1 - off < 0 ? 0 : (d->in[2] - 1 - off) / s + 1;
-    int64_t a = xr ? dk_min(dk_max(lo - ow, 0), len) : len, b = xr ? dk_min(dk_max(hi - ow, a), len) : len;
+    int64_t ow = n0 % d->out[2], row = n0 / d->out[2], oh = row % d->out[1], od = row / d->out[1], n = 0;
+    for (int64_t jl = 0; jl < nn; n++) {
+        int64_t len = dk_min(dk_min(d->out[2] - ow, nn - jl), nr - jl % nr);
+        seg[n].jl = jl;
+        seg[n].len = len;
+        seg[n].id = od * d->s[0] - d->pb[0];
+        seg[n].ih = oh * d->s[1] - d->pb[1];
+        seg[n].iw = ow * d->s[2] - d->pb[2];
+        jl += len;
+        ow += len;
+        if (ow == d->out[2]) {
+            ow = 0;
+            if (++oh == d->out[1]) {
+                oh = 0;
+                od++;
+            }
+        }
+    }
+    return n;
+}
+
+/* len pixels of input row xr from column iw on with stride s into o, zero
+ * where the columns fall outside [0, w). */
+DK_INLINE void conv_run(float *restrict o, const float *restrict xr, int64_t iw, int64_t len, int64_t s, int64_t w)
+{
+    if (iw >= 0 && iw + (len - 1) * s < w) { /* the common case: all inside */
+        const float *src = xr + iw;
+        if (s == 1)
+            for (int64_t t = 0; t < len; t++)
+                o[t] = src[t];
+        else
+            for (int64_t t = 0; t < len; t++)
+                o[t] = src[t * s];
+        return;
+    }
+    int64_t a = iw >= 0 ? 0 : dk_min((-iw + s - 1) / s, len); /* first t with iw + t*s >= 0 */
+    int64_t b = w - 1 - iw < 0 ? 0 : dk_min((w - 1 - iw) / s + 1, len);
+    b = dk_max(a, b);
     for (int64_t t = 0; t < a; t++)
         o[t] = 0.0f;
-    if (s == 1) {
-        const float *src = xr + ow + off;
-        for (int64_t t = a; t < b; t++)
-            o[t] = src[t];
-    } else {
-        for (int64_t t = a; t < b; t++)
-            o[t] = xr[(ow + t) * s + off];
-    }
+    for (int64_t t = a; t < b; t++)
+        o[t] = xr[iw + t * s];
     for (int64_t t = b; t < len; t++)
         o[t] = 0.0f;
 }
 
-/* Rows [pc, pc + kcb) of im2col(X) for output pixels [n0, n0 + nn) into B
- * panels of nr columns; X points at the group's first channel plane. */
-DK_INLINE void conv_pack(const struct k_conv *d, float *restrict dst, const float *restrict X, int64_t pc,
-                         int64_t kcb, int64_t n0, int64_t nn, int64_t nr)
+/* Rows [pc, pc + kcb) of im2col(X) for the tile's runs into B panels of nr
+ * columns (nn valid); X points at the group's first channel plane. */
+DK_INLINE void conv_pack(const struct k_conv *d, float *restrict dst, const float *restrict X, const conv_seg *seg,
+                         int64_t nseg, int64_t pc, int64_t kcb, int64_t nn, int64_t nr)
 {
     int64_t k1 = d->k[1], k2 = d->k[2], kvol = d->k[0] * k1 * k2;
     for (int64_t kk = 0; kk < kcb; kk++) {
         int64_t kx = pc + kk, c = kx / kvol, r = kx % kvol;
-        int64_t kd = r / (k1 * k2), kh = (r / k2) % k1, kw = r % k2;
+        int64_t kd = r / (k1 * k2) * d->dil[0], kh = (r / k2) % k1 * d->dil[1], kw = r % k2 * d->dil[2];
         const float *xc = X + c * d->inpix;
-        int64_t ow = n0 % d->out[2], row = n0 / d->out[2], oh = row % d->out[1], od = row / d->out[1];
-        for (int64_t jl = 0; jl < nn;) {
-            int64_t len = dk_min(dk_min(d->out[2] - ow, nn - jl), nr - jl % nr);
-            int64_t id = od * d->s[0] + kd * d->dil[0] - d->pb[0], ih = oh * d->s[1] + kh * d->dil[1] - d->pb[1];
-            bool in = id >= 0 && id < d->in[0] && ih >= 0 && ih < d->in[1];
-            conv_row(d, dst + (jl / nr) * kcb * nr + kk * nr + jl % nr, in ? xc + (id * d->in[1] + ih) * d->in[2] : 0,
-                     ow, len, kw);
-            jl += len;
-            ow += len;
-            if (ow == d->out[2]) {
-                ow = 0;
-                if (++oh == d->out[1]) {
-                    oh = 0;
-                    od++;
-                }
-            }
+        float *col = dst + kk * nr;
+        for (int64_t i = 0; i < nseg; i++) {
+            const conv_seg *sg = &seg[i];
+            float *o = col + (sg->jl / nr) * kcb * nr + sg->jl % nr;
+            int64_t id = sg->id + kd, ih = sg->ih + kh;
+            if (id >= 0 && id < d->in[0] && ih >= 0 && ih < d->in[1])
+                conv_run(o, xc + (id * d->in[1] + ih) * d->in[2], sg->iw + kw, sg->len, d->s[2], d->in[2]);
+            else
+                for (int64_t t = 0; t < sg->len; t++)
+                    o[t] = 0.0f;
         }
         for (int64_t jl = nn; jl % nr; jl++)
             dst[(jl / nr) * kcb * nr + kk * nr + jl % nr] = 0.0f;
@@ -142,12 +172,15 @@ DK_INLINE void conv_pack(const struct k_conv *d, float *restrict dst, const floa
 
 KERNEL(conv)
 {
+    if (d->batch * d->groups * d->mg * d->npix <= 0) /* an empty output */
+        return;
     int64_t nt = task % d->n_tiles, mt = (task / d->n_tiles) % d->m_tiles;
     int64_t gi = task / (d->n_tiles * d->m_tiles), g = gi % d->groups; /* gi = image * groups + group */
     int64_t mr = d->mr, nr = 16 * (int64_t)d->nv, m0 = mt * d->mc, n0 = nt * d->nc;
     int64_t mgp = (d->mg + mr - 1) / mr * mr, kdim = d->kdim;
     const float *X = (const float *)bufs[d->x] + gi * d->cg * d->inpix, *W = (const float *)bufs[d->w];
     float *sa = scratch, *sb = sa + (d->w_pre ? 0 : (d->mc * d->kc + 15) / 16 * 16);
+    conv_seg *seg = (conv_seg *)(sb + d->kc * d->nc);
     int64_t yo = (gi * d->mg + m0) * d->npix + n0;
     dk_tile t;
     t.c = (float *)bufs[d->y] + yo;
@@ -162,7 +195,7 @@ KERNEL(conv)
     t.e.alpha = 1.0f;
     t.e.beta = 1.0f;
     t.e.relu = d->relu;
-    int64_t pc = 0;
+    int64_t nseg = d->pw ? 0 : conv_segs(d, seg, n0, t.nn, nr), pc = 0;
     do {
         int64_t kcb = dk_min(d->kc, kdim - pc);
         if (d->w_pre) {
@@ -176,7 +209,7 @@ KERNEL(conv)
         if (d->pw)
             dk_pack_b(sb, X + pc * d->inpix + n0, d->inpix, 1, t.nn, kcb, nr);
         else
-            conv_pack(d, sb, X, pc, kcb, n0, t.nn, nr);
+            conv_pack(d, sb, X, seg, nseg, pc, kcb, t.nn, nr);
         t.bp = sb;
         t.b_ps = kcb * nr;
         t.kc = kcb;

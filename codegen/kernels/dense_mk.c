@@ -6,25 +6,26 @@
  * are plain scalars of vector type from the start: nothing depends on the
  * unroller or on SROA to keep them out of memory. Three shapes suit 32
  * AVX-512 registers (14x2, 8x3, 6x4, each with room for the B vectors); the
- * lowering picks the one that wastes the least of M and N. On narrower
- * targets LLVM splits the vectors (correct, slower). */
+ * lowering picks the one that wastes the least of M and N. 6x1 (16 columns
+ * as two 8-lane halves) is the shape for 16 AVX2 registers. */
 #include "dense_mk.h"
 
 /* A finished vector of C: epilogue for row i, vector q, then the store. */
-DK_INLINE void mk_out(float *c, dk_v16 x, const dk_epi *e, int64_t i, int64_t q)
+DK_INLINE void mk_out(float *c, const dk_v16 *acc, const dk_epi *e, int64_t i, int64_t q)
 {
+    dk_v16 x = *acc;
     if (e) {
         if (e->alpha != 1.0f)
             x = x * e->alpha;
         if (e->bias) {
             const float *bp = e->bias + i * e->bias_rs;
-            dk_v16 bv = e->bias_cs ? *(const dk_v16u *)(bp + 16 * q) : dk_splat(*bp);
+            dk_v16 bv = e->bias_cs ? *(const dk_v16u *)(bp + 16 * q) : DK_SPLAT(*bp);
             x = e->beta != 1.0f ? x + e->beta * bv : x + bv;
         }
         if (e->res)
             x = x + *(const dk_v16u *)(e->res + i * e->ldr + 16 * q);
         if (e->relu)
-            x = dk_relu(x);
+            dk_relu(&x);
     }
     *(dk_v16u *)c = x;
 }
@@ -44,13 +45,13 @@ DK_INLINE void mk_out(float *c, dk_v16 x, const dk_epi *e, int64_t i, int64_t q)
 #define LOAD(i, q) ACC(i, q) = *(const dk_v16u *)(c + (i) * ldc + 16 * (q));
 #define BLOAD(q) dk_v16 bv##q = bb[q];
 #define FMA(i, q) ACC(i, q) += a[i] * bv##q;
-#define STORE(i, q) mk_out(c + (i) * ldc + 16 * (q), ACC(i, q), e, i, q);
+#define STORE(i, q) mk_out(c + (i) * ldc + 16 * (q), &ACC(i, q), e, i, q);
 
 #define MICROKERNEL(name, MR, NV, ROWS, VECS, BVECS)                                                         \
     static void name(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int32_t load,         \
                      const dk_epi *e)                                                                         \
     {                                                                                                         \
-        const dk_v16 z = dk_splat(0.0f);                                                                      \
+        const dk_v16 z = DK_SPLAT(0.0f);                                                                      \
         ROWS(DECL, VECS)                                                                                      \
         if (load) {                                                                                           \
             ROWS(LOAD, VECS)                                                                                  \
@@ -69,6 +70,55 @@ MICROKERNEL(mk_14x2, 14, 2, R14, V2, B2)
 MICROKERNEL(mk_8x3, 8, 3, R8, V3, B3)
 MICROKERNEL(mk_6x4, 6, 4, R6, V4, B4)
 
+/* 6 x 16 in 8-lane halves, for targets with 16 vector registers of 256
+ * bits (AVX2): 12 accumulators, 2 B vectors, 1 broadcast. */
+typedef float dk_v8 __attribute__((vector_size(32)));
+typedef float dk_v8u __attribute__((vector_size(32), aligned(4)));
+typedef int32_t dk_i8 __attribute__((vector_size(32)));
+
+DK_INLINE void mk_out8(float *c, const dk_v8 *acc, const dk_epi *e, int64_t i, int64_t h)
+{
+    dk_v8 x = *acc;
+    if (e) {
+        if (e->alpha != 1.0f)
+            x = x * e->alpha;
+        if (e->bias) {
+            const float *bp = e->bias + i * e->bias_rs;
+            dk_v8 bv = e->bias_cs ? *(const dk_v8u *)(bp + 8 * h) : (dk_v8){bp[0], bp[0], bp[0], bp[0], bp[0], bp[0], bp[0], bp[0]};
+            x = e->beta != 1.0f ? x + e->beta * bv : x + bv;
+        }
+        if (e->res)
+            x = x + *(const dk_v8u *)(e->res + i * e->ldr + 8 * h);
+        if (e->relu) {
+            dk_i8 neg = x < 0;
+            x = (dk_v8)((dk_i8)x & ~neg);
+        }
+    }
+    *(dk_v8u *)c = x;
+}
+
+#define DECL8(i, q) dk_v8 ACC(i, q) = z;
+#define LOAD8(i, q) ACC(i, q) = *(const dk_v8u *)(c + (i) * ldc + 8 * (q));
+#define BLOAD8(q) dk_v8 bv##q = bb[q];
+#define STORE8(i, q) mk_out8(c + (i) * ldc + 8 * (q), &ACC(i, q), e, i, q);
+
+static void mk_6x1(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int32_t load, const dk_epi *e)
+{
+    const dk_v8 z = {0, 0, 0, 0, 0, 0, 0, 0};
+    R6(DECL8, V2)
+    if (load) {
+        R6(LOAD8, V2)
+    }
+    for (int64_t k = 0; k < kc; k++) {
+        const dk_v8 *bb = (const dk_v8 *)b;
+        B2(BLOAD8)
+        R6(FMA, V2)
+        a += 6;
+        b += 16;
+    }
+    R6(STORE8, V2)
+}
+
 __attribute__((noinline)) void onnxc_dk_mk(int32_t mr, int32_t nv, int64_t kc, const float *a, const float *b,
                                            float *c, int64_t ldc, int32_t load, const dk_epi *e)
 {
@@ -76,8 +126,10 @@ __attribute__((noinline)) void onnxc_dk_mk(int32_t mr, int32_t nv, int64_t kc, c
         mk_14x2(kc, a, b, c, ldc, load, e);
     else if (mr == 8 && nv == 3)
         mk_8x3(kc, a, b, c, ldc, load, e);
-    else
+    else if (mr == 6 && nv == 4)
         mk_6x4(kc, a, b, c, ldc, load, e);
+    else
+        mk_6x1(kc, a, b, c, ldc, load, e);
 }
 
 /* Through a full-size tile on the stack, then the valid part with a scalar

@@ -9,26 +9,22 @@
  * rows of A interleaved per k, a B panel 16*nv columns of B per k, so the
  * microkernel reads both with unit stride: per k it loads nv vectors of B
  * and multiplies them by mr broadcast A values into mr*nv accumulators that
- * stay in registers (14x2, 8x3, 6x4 on 32 AVX-512 registers). The
- * microkernels themselves are ordinary (not inlined) functions: they depend
- * on no shape, so every node shares one copy, while the tile loops and the
- * packing around them are inlined and specialized per node. */
+ * stay in registers (14x2, 8x3, 6x4 on 32 AVX-512 registers, 6x1 in
+ * 8-lane halves on 16 AVX2 registers). The microkernels themselves are
+ * ordinary (not inlined) functions: they depend on no shape, so every node
+ * shares one copy, while the tile loops and the packing around them are
+ * inlined and specialized per node. */
 #ifndef ONNXC_DENSE_MK_H
 #define ONNXC_DENSE_MK_H
 
 #include <stdbool.h>
 #include <stdint.h>
 
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wpsabi" /* vector arguments of inline helpers */
-#endif
-
 typedef float dk_v16 __attribute__((vector_size(64)));
 typedef float dk_v16u __attribute__((vector_size(64), aligned(4)));
 typedef int32_t dk_i16 __attribute__((vector_size(64)));
 
 #define DK_INLINE static inline __attribute__((always_inline))
-#define DK_MR_MAX 14
 #define DK_TILE_MAX 448 /* largest mr * nr */
 
 /* What happens to a finished C tile: y = alpha * acc + beta * bias + res,
@@ -53,35 +49,39 @@ void onnxc_dk_mk_edge(int32_t mr, int32_t nv, int64_t kc, const float *a, const 
 DK_INLINE int64_t dk_min(int64_t a, int64_t b) { return a < b ? a : b; }
 DK_INLINE int64_t dk_max(int64_t a, int64_t b) { return a > b ? a : b; }
 
-DK_INLINE dk_v16 dk_splat(float s)
-{
-    return (dk_v16){s, s, s, s, s, s, s, s, s, s, s, s, s, s, s, s};
-}
+/* Vectors pass through helpers by address: a vector argument of a
+ * function, even an inlined one, draws ABI warnings on targets narrower
+ * than the vector. */
+#define DK_SPLAT(s) ((dk_v16){(s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s), (s)})
 
 /* x < 0 ? 0 : x, keeping NaN as the reference kernels do. */
-DK_INLINE dk_v16 dk_relu(dk_v16 x)
+DK_INLINE void dk_relu(dk_v16 *x)
 {
-    dk_i16 neg = x < 0;
-    return (dk_v16)((dk_i16)x & ~neg);
+    dk_i16 neg = *x < 0;
+    *x = (dk_v16)((dk_i16)*x & ~neg);
 }
 
-DK_INLINE dk_v16 dk_vmax(dk_v16 a, dk_v16 b)
+/* *a = max(*a, *b) per lane (b where a is NaN). */
+DK_INLINE void dk_max_into(dk_v16 *a, const dk_v16 *b)
 {
-    dk_i16 m = a > b;
-    return (dk_v16)(((dk_i16)a & m) | ((dk_i16)b & ~m));
+    dk_i16 m = *a > *b;
+    *a = (dk_v16)(((dk_i16)*a & m) | ((dk_i16)*b & ~m));
 }
 
-/* exp(x) for x <= 0 (softmax arguments; -inf and NaN-free): 2^n * p(r) with
- * x = n ln2 + r, |r| <= ln2/2, a degree-6 polynomial (about 1 ulp). */
-DK_INLINE dk_v16 dk_exp_neg(dk_v16 x)
+/* exp(x) in place for x <= 0 (softmax arguments, -inf included): 2^n p(r)
+ * with x = n ln2 + r, |r| <= ln2/2, a degree-6 polynomial (about 1 ulp);
+ * below -87 the result is 0. */
+DK_INLINE void dk_exp_neg(dk_v16 *xp)
 {
-    dk_i16 tiny = x < -87.0f;
-    x = dk_vmax(x, dk_splat(-87.0f));
+    const dk_v16 lo = DK_SPLAT(-87.0f);
+    dk_v16 x = *xp;
+    dk_i16 tiny = x < lo;
+    dk_max_into(&x, &lo);
     dk_v16 n = x * 1.44269504f + 12582912.0f;
     n = n - 12582912.0f; /* round to nearest */
     dk_v16 r = x - n * 0.693145752f;
     r = r - n * 1.42860677e-06f;
-    dk_v16 p = dk_splat(1.38888889e-03f);
+    dk_v16 p = DK_SPLAT(1.38888889e-03f);
     p = p * r + 8.33333333e-03f;
     p = p * r + 4.16666667e-02f;
     p = p * r + 1.66666667e-01f;
@@ -90,22 +90,22 @@ DK_INLINE dk_v16 dk_exp_neg(dk_v16 x)
     p = p * r + 1.0f;
     dk_i16 e = (__builtin_convertvector(n, dk_i16) + 127) << 23;
     dk_v16 y = p * (dk_v16)e;
-    return (dk_v16)((dk_i16)y & ~tiny);
+    *xp = (dk_v16)((dk_i16)y & ~tiny);
 }
 
-DK_INLINE float dk_hsum(dk_v16 v)
+DK_INLINE float dk_hsum(const dk_v16 *v)
 {
     float s = 0;
     for (int i = 0; i < 16; i++)
-        s += v[i];
+        s += (*v)[i];
     return s;
 }
 
-DK_INLINE float dk_hmax(dk_v16 v)
+DK_INLINE float dk_hmax(const dk_v16 *v)
 {
-    float s = v[0];
+    float s = (*v)[0];
     for (int i = 1; i < 16; i++)
-        s = v[i] > s ? v[i] : s;
+        s = (*v)[i] > s ? (*v)[i] : s;
     return s;
 }
 
@@ -116,6 +116,20 @@ DK_INLINE float dk_hmax(dk_v16 v)
 DK_INLINE void dk_pack_a(float *restrict dst, const float *restrict a, int64_t rs, int64_t cs, int64_t rows,
                          int64_t kc, int32_t mr)
 {
+    if (rs == 1 && cs != 1) { /* A's columns are contiguous: copy mr at a time */
+        for (int64_t p = 0; p * mr < rows; p++) {
+            float *d = dst + p * kc * mr;
+            int64_t w = dk_min(mr, rows - p * mr);
+            for (int64_t k = 0; k < kc; k++) {
+                const float *src = a + p * mr + k * cs;
+                for (int64_t r = 0; r < w; r++)
+                    d[k * mr + r] = src[r];
+                for (int64_t r = w; r < mr; r++)
+                    d[k * mr + r] = 0.0f;
+            }
+        }
+        return;
+    }
     for (int64_t p = 0; p * mr < rows; p++) {
         float *d = dst + p * kc * mr;
         for (int32_t r = 0; r < mr; r++) {

@@ -14,11 +14,11 @@
 /* Sum of s[0..n) and of (s[i] - mean)^2, both in vector partial sums. */
 DK_INLINE float row_sum(const float *s, int64_t n)
 {
-    dk_v16 acc = dk_splat(0.0f);
+    dk_v16 acc = DK_SPLAT(0.0f);
     int64_t i = 0;
     for (; i + 16 <= n; i += 16)
         acc += *(const dk_v16u *)(s + i);
-    float t = dk_hsum(acc);
+    float t = dk_hsum(&acc);
     for (; i < n; i++)
         t += s[i];
     return t;
@@ -26,13 +26,13 @@ DK_INLINE float row_sum(const float *s, int64_t n)
 
 DK_INLINE float row_sqdev(const float *s, int64_t n, float mean)
 {
-    dk_v16 acc = dk_splat(0.0f);
+    dk_v16 acc = DK_SPLAT(0.0f);
     int64_t i = 0;
     for (; i + 16 <= n; i += 16) {
         dk_v16 v = *(const dk_v16u *)(s + i) - mean;
         acc += v * v;
     }
-    float t = dk_hsum(acc);
+    float t = dk_hsum(&acc);
     for (; i < n; i++)
         t += (s[i] - mean) * (s[i] - mean);
     return t;
@@ -74,11 +74,13 @@ KERNEL(layernorm)
 /* One contiguous row of n. */
 DK_INLINE void softmax_row(const float *x, float *y, int64_t n)
 {
-    dk_v16 mv = dk_splat(-INFINITY);
+    dk_v16 mv = DK_SPLAT(-INFINITY);
     int64_t i = 0;
-    for (; i + 16 <= n; i += 16)
-        mv = dk_vmax(mv, *(const dk_v16u *)(x + i));
-    float mx = dk_hmax(mv);
+    for (; i + 16 <= n; i += 16) {
+        dk_v16 v = *(const dk_v16u *)(x + i);
+        dk_max_into(&mv, &v);
+    }
+    float mx = dk_hmax(&mv);
     for (; i < n; i++)
         mx = x[i] > mx ? x[i] : mx;
     if (mx == -INFINITY) { /* as the reference: exp(-inf - -inf) is NaN */
@@ -86,24 +88,24 @@ DK_INLINE void softmax_row(const float *x, float *y, int64_t n)
             y[i] = NAN;
         return;
     }
-    dk_v16 acc = dk_splat(0.0f);
+    dk_v16 acc = DK_SPLAT(0.0f);
     for (i = 0; i + 16 <= n; i += 16) {
-        dk_v16 e = dk_exp_neg(*(const dk_v16u *)(x + i) - mx);
+        dk_v16 e = *(const dk_v16u *)(x + i) - mx;
+        dk_exp_neg(&e);
         *(dk_v16u *)(y + i) = e;
         acc += e;
     }
-    if (i < n) {
-        dk_v16 t = dk_splat(-INFINITY);
+    if (i < n) { /* the tail through a padded vector */
+        dk_v16 e = DK_SPLAT(-INFINITY);
         for (int64_t j = i; j < n; j++)
-            t[j - i] = x[j];
-        dk_v16 e = dk_exp_neg(t - mx);
+            e[j - i] = x[j];
+        e = e - mx;
+        dk_exp_neg(&e);
         for (int64_t j = i; j < n; j++)
             y[j] = e[j - i];
-        for (int64_t j = n - i; j < 16; j++)
-            e[j] = 0.0f;
-        acc += e;
+        acc += e; /* exp(-inf) = 0 in the padding */
     }
-    float inv = 1.0f / dk_hsum(acc);
+    float inv = 1.0f / dk_hsum(&acc);
     for (i = 0; i < n; i++)
         y[i] *= inv;
 }
@@ -111,16 +113,17 @@ DK_INLINE void softmax_row(const float *x, float *y, int64_t n)
 /* w <= 16 neighbouring lines x[l * stride + lane] of length n. */
 DK_INLINE void softmax_lanes(const float *x, float *y, int64_t n, int64_t stride, int64_t w)
 {
-    dk_v16 mv = dk_splat(-INFINITY), acc = dk_splat(0.0f), v = acc;
+    dk_v16 mv = DK_SPLAT(-INFINITY), acc = DK_SPLAT(0.0f), v = acc;
     for (int64_t l = 0; l < n; l++) {
         for (int64_t j = 0; j < 16; j++)
             v[j] = j < w ? x[l * stride + j] : 0.0f;
-        mv = dk_vmax(mv, v);
+        dk_max_into(&mv, &v);
     }
     for (int64_t l = 0; l < n; l++) {
         for (int64_t j = 0; j < 16; j++)
             v[j] = j < w ? x[l * stride + j] : 0.0f;
-        dk_v16 e = dk_exp_neg(v - mv);
+        dk_v16 e = v - mv;
+        dk_exp_neg(&e);
         acc += e;
         for (int64_t j = 0; j < w; j++)
             y[l * stride + j] = e[j];

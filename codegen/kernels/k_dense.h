@@ -55,14 +55,16 @@ struct k_conv {
 /* The core of multi-head attention on projected q [L*N rows], k, v [S*N
  * rows] (row r = seq * N + batch, head h at columns *_off + h*hd, row
  * strides *_rs): ctx = softmax(q k^T * scale + mask) v per (batch, head),
- * keys in chunks of sc with an online softmax. Tasks: N * H * ceil(L/qb). */
+ * qg queries per task, keys in chunks of sc with an online softmax; the
+ * microkernel mr x 16*nv runs over (keys or head dims) x queries. Tasks:
+ * N * H * q_groups. */
 struct k_attn {
     int32_t q, k, v, mask, ctx;
     int32_t mr, nv, pad_;
     int64_t L, S, N, H, hd;
     int64_t q_rs, k_rs, v_rs, ctx_rs, q_off, k_off, v_off;
     int64_t mstr[3]; /* mask strides over [N*H, L, S] */
-    int64_t qb, sc, q_blocks;
+    int64_t qg, sc, q_groups;
     float scale;
 };
 

@@ -14,8 +14,19 @@
 #include <stdint.h>
 
 enum {
-    K_F32 = 1, K_U8 = 2, K_I8 = 3, K_U16 = 4, K_I16 = 5, K_I32 = 6, K_I64 = 7,
-    K_BOOL = 9, K_F16 = 10, K_F64 = 11, K_U32 = 12, K_U64 = 13, K_BF16 = 16
+    K_F32 = 1,
+    K_U8 = 2,
+    K_I8 = 3,
+    K_U16 = 4,
+    K_I16 = 5,
+    K_I32 = 6,
+    K_I64 = 7,
+    K_BOOL = 9,
+    K_F16 = 10,
+    K_F64 = 11,
+    K_U32 = 12,
+    K_U64 = 13,
+    K_BF16 = 16
 };
 
 #define K_WALK_RANK 8
@@ -46,7 +57,19 @@ struct k_binary {
 };
 
 enum {
-    K_SQRT, K_SIN, K_COS, K_EXP, K_LOG, K_TANH, K_ERF, K_SIGMOID, K_RELU, K_NEG, K_ABS, K_NOT, K_CLIP
+    K_SQRT,
+    K_SIN,
+    K_COS,
+    K_EXP,
+    K_LOG,
+    K_TANH,
+    K_ERF,
+    K_SIGMOID,
+    K_RELU,
+    K_NEG,
+    K_ABS,
+    K_NOT,
+    K_CLIP
 };
 
 /* Same-shape unary functions on a flat range; Clip's bounds are the
@@ -87,6 +110,18 @@ struct k_copy {
  * constant parameters. One operand in w. */
 struct k_view {
     int32_t es, x, out;
+    struct k_walk w;
+};
+
+/* Transpose-like views whose two innermost walk dims are A = dims[rank-2]
+ * (input stride st[0][rank-2], usually 1) and B = dims[rank-1] (a large
+ * input stride), copied in K_TILE x K_TILE tiles so a tile's rows stay in
+ * L1 and the TLB; tasks take tiles_per_task of the n_tiles tiles (outer
+ * index, A tile, B tile). */
+#define K_TILE 32
+struct k_transpose {
+    int32_t es, x, out;
+    int64_t n_tiles, tiles_per_task;
     struct k_walk w;
 };
 
@@ -212,8 +247,15 @@ struct k_globalpool {
 /* ---- Resize (light_resize.c) --------------------------------------------- */
 
 enum { K_RM_NEAREST, K_RM_LINEAR, K_RM_CUBIC };
-enum { K_CT_HALF_PIXEL, K_CT_PYTORCH_HALF_PIXEL, K_CT_ALIGN_CORNERS, K_CT_ASYMMETRIC,
-       K_CT_TF_HALF_PIXEL_FOR_NN, K_CT_TF_CROP_AND_RESIZE, K_CT_HALF_PIXEL_SYMMETRIC };
+enum {
+    K_CT_HALF_PIXEL,
+    K_CT_PYTORCH_HALF_PIXEL,
+    K_CT_ALIGN_CORNERS,
+    K_CT_ASYMMETRIC,
+    K_CT_TF_HALF_PIXEL_FOR_NN,
+    K_CT_TF_CROP_AND_RESIZE,
+    K_CT_HALF_PIXEL_SYMMETRIC
+};
 enum { K_NM_ROUND_PREFER_FLOOR, K_NM_ROUND_PREFER_CEIL, K_NM_FLOOR, K_NM_CEIL, K_NM_SIMPLE };
 enum { K_KA_STRETCH, K_KA_NOT_LARGER, K_KA_NOT_SMALLER };
 

@@ -23,6 +23,17 @@
 #include "kabi.h"
 
 #define K_INLINE static inline __attribute__((always_inline))
+/* Full unrolling of a short loop with a descriptor-constant trip count, so
+ * the loop around it can be vectorized: the bitcode is built with
+ * -fno-unroll-loops, which marks every other loop "do not unroll". */
+#ifdef __clang__
+/* the trip count is only known once a descriptor is propagated into the
+ * kernel, at model compile time: building the template, the request fails */
+#pragma clang diagnostic ignored "-Wpass-failed"
+#define K_UNROLL _Pragma("clang loop unroll(full)")
+#else
+#define K_UNROLL
+#endif
 #define K_MIN(a, b) ((a) < (b) ? (a) : (b))
 
 typedef union {
@@ -79,8 +90,14 @@ K_INLINE uint16_t k_f2bf(float f)
     return (uint16_t)(b.u >> 16);
 }
 
-K_INLINE int k_is_float(int32_t dt) { return dt == K_F32 || dt == K_F64 || dt == K_F16 || dt == K_BF16; }
-K_INLINE int k_is_signed(int32_t dt) { return dt == K_I8 || dt == K_I16 || dt == K_I32 || dt == K_I64; }
+K_INLINE int k_is_float(int32_t dt)
+{
+    return dt == K_F32 || dt == K_F64 || dt == K_F16 || dt == K_BF16;
+}
+K_INLINE int k_is_signed(int32_t dt)
+{
+    return dt == K_I8 || dt == K_I16 || dt == K_I32 || dt == K_I64;
+}
 
 /* Element i as double (bool 0/1; int64 rounded like a C conversion). */
 K_INLINE double k_ldf(int32_t dt, const void *p, int64_t i)

@@ -63,6 +63,7 @@ K_INLINE uint64_t arith_u64(int32_t op, uint64_t x, uint64_t y)
 #define K_ID(v) (v)
 
 /* out[i] = op(...op(op(in0[i], in1[i]), in2[i])...), computed in C. */
+/* clang-format off */
 #define ARITH_LOOP(T, C, LOAD, STORE, FN)                                                          \
     {                                                                                              \
         T *o = (T *)bufs[d->out] + p->pos;                                                         \
@@ -76,12 +77,14 @@ K_INLINE uint64_t arith_u64(int32_t op, uint64_t x, uint64_t y)
             src[0] = o;                                                                            \
         for (int64_t i = 0; i < n; i++) {                                                          \
             C v = (C)LOAD(src[0][i * s[0]]);                                                       \
+            K_UNROLL                                                                               \
             for (int32_t j = 1; j < d->w.nops; j++)                                                \
                 v = FN(d->op, v, (C)LOAD(src[j][i * s[j]]));                                       \
             o[i] = (T)STORE(v);                                                                    \
         }                                                                                          \
     }                                                                                              \
     break
+/* clang-format on */
 
 K_INLINE void arith_run(const struct k_binary *d, void *const *bufs, const k_pos *p, int64_t n)
 {
@@ -191,7 +194,8 @@ K_INLINE void pow_run(const struct k_binary *d, void *const *bufs, const k_pos *
                                  (uint64_t)k_ldi(d->dtype_b, b, ib), k_is_signed(d->dtype_b));
             k_sti(d->dtype, o, p->pos + i, r, 1);
         } else {
-            k_stf_conv(d->dtype, o, p->pos + i, pow(k_ldf(d->dtype, a, ia), k_ldf(d->dtype_b, b, ib)));
+            k_stf_conv(d->dtype, o, p->pos + i,
+                       pow(k_ldf(d->dtype, a, ia), k_ldf(d->dtype_b, b, ib)));
         }
     }
 }

@@ -72,7 +72,47 @@ K_INLINE void view_walk(const struct k_walk *w, int32_t es, const void *in, void
     }
 }
 
-KERNEL(view) { view_walk(&d->w, d->es, bufs[d->x], bufs[d->out], task); }
+KERNEL(view)
+{
+    view_walk(&d->w, d->es, bufs[d->x], bufs[d->out], task);
+}
+
+#define TILE_LOOP(T)                                                                               \
+    for (int64_t a = a0; a < a1; a++) {                                                            \
+        T *o = (T *)out + ooff + a * nb;                                                           \
+        const T *xx = (const T *)x + xoff + a * sa;                                                \
+        for (int64_t b = b0; b < b1; b++)                                                          \
+            o[b] = xx[b * sb];                                                                     \
+    }                                                                                              \
+    break
+
+KERNEL(transpose)
+{
+    const struct k_walk *w = &d->w;
+    int32_t r = w->rank;
+    int64_t na = w->dims[r - 2], nb = w->dims[r - 1], sa = w->st[0][r - 2], sb = w->st[0][r - 1];
+    int64_t ta = (na + K_TILE - 1) / K_TILE, tb = (nb + K_TILE - 1) / K_TILE;
+    int64_t t0 = task * d->tiles_per_task, t1 = K_MIN(t0 + d->tiles_per_task, d->n_tiles);
+    const void *x = bufs[d->x];
+    void *out = bufs[d->out];
+    for (int64_t t = t0; t < t1; t++) {
+        int64_t ia = t % ta, ib = (t / ta) % tb, rem = t / (tb * ta), ooff = rem * na * nb,
+                xoff = 0;
+        for (int32_t k = r - 3; k >= 0; k--) {
+            xoff += (rem % w->dims[k]) * w->st[0][k];
+            rem /= w->dims[k];
+        }
+        int64_t a0 = ia * K_TILE, a1 = K_MIN(a0 + K_TILE, na), b0 = ib * K_TILE,
+                b1 = K_MIN(b0 + K_TILE, nb);
+        switch (d->es) {
+        case 1: TILE_LOOP(uint8_t);
+        case 2: TILE_LOOP(uint16_t);
+        case 4: TILE_LOOP(uint32_t);
+        case 8: TILE_LOOP(uint64_t);
+        default: break;
+        }
+    }
+}
 
 /* ---- Slice with run-time parameters ---------------------------------------- */
 
@@ -210,7 +250,7 @@ K_INLINE void pad_pads(const struct k_pad *d, void *const *bufs, int64_t *pb, in
 #define PAD_ROW(T)                                                                                 \
     {                                                                                              \
         T *o = (T *)bufs[d->out] + r * ow, cv = (T)cbits;                                          \
-        const T *x = (const T *)bufs[d->x] + (off < 0 ? 0 : off);                                 \
+        const T *x = (const T *)bufs[d->x] + (off < 0 ? 0 : off);                                  \
         for (int64_t q = 0; q < ow; q++) {                                                         \
             int64_t m = off < 0 ? -1 : pad_map(d->mode, d->in[last], pb[last], pe[last], q);       \
             o[q] = m < 0 ? cv : x[m];                                                              \
@@ -222,10 +262,11 @@ KERNEL(pad)
 {
     int64_t pb[K_WALK_RANK], pe[K_WALK_RANK], cbits = d->cbits;
     int32_t last = d->rank - 1;
-    int64_t ow = d->outd[last], b = task * d->rows_per_task, e = K_MIN(b + d->rows_per_task, d->rows);
+    int64_t ow = d->outd[last], b = task * d->rows_per_task,
+            e = K_MIN(b + d->rows_per_task, d->rows);
     pad_pads(d, bufs, pb, pe);
     if (d->cval >= 0)
-        cbits = d->es == 1 ? *(const uint8_t *)bufs[d->cval]
+        cbits = d->es == 1   ? *(const uint8_t *)bufs[d->cval]
                 : d->es == 2 ? *(const uint16_t *)bufs[d->cval]
                 : d->es == 4 ? *(const uint32_t *)bufs[d->cval]
                              : (int64_t) * (const uint64_t *)bufs[d->cval];

@@ -33,7 +33,11 @@ K_INLINE void store_lowest(int32_t dt, void *o, int64_t i)
         k_stf(dt, o, i, -INFINITY);
         return;
     }
-    int64_t v = dt == K_I8 ? INT8_MIN : dt == K_I16 ? INT16_MIN : dt == K_I32 ? INT32_MIN : dt == K_I64 ? INT64_MIN : 0;
+    int64_t v = dt == K_I8    ? INT8_MIN
+                : dt == K_I16 ? INT16_MIN
+                : dt == K_I32 ? INT32_MIN
+                : dt == K_I64 ? INT64_MIN
+                              : 0;
     k_sti(dt, o, i, (uint64_t)v, 1);
 }
 
@@ -95,8 +99,8 @@ KERNEL(reduce)
             off += (rem % kdp[k]) * ksp[k];
             rem /= kdp[k];
         }
-        reduce_one(d, bufs[d->x], bufs[d->out], o, off, nr, rd + K_WALK_RANK - nr, rs + K_WALK_RANK - nr,
-                   rcount);
+        reduce_one(d, bufs[d->x], bufs[d->out], o, off, nr, rd + K_WALK_RANK - nr,
+                   rs + K_WALK_RANK - nr, rcount);
     }
 }
 
@@ -161,7 +165,8 @@ K_INLINE int topk_before(const struct k_topk *d, const void *x, int64_t base, in
 
 /* Stable bottom-up merge sort of the positions 0..len-1; returns the
  * array (v or tmp) holding the result. */
-K_INLINE int64_t *topk_sort(const struct k_topk *d, const void *x, int64_t base, int64_t *v, int64_t *tmp)
+K_INLINE int64_t *topk_sort(const struct k_topk *d, const void *x, int64_t base, int64_t *v,
+                            int64_t *tmp)
 {
     int64_t n = d->len;
     for (int64_t j = 0; j < n; j++)
@@ -204,7 +209,8 @@ KERNEL(topk)
 /* ---- BatchNormalization ----------------------------------------------------------- */
 
 /* Mean and population variance of channel c over the batch and space. */
-K_INLINE void bn_stats(const struct k_batchnorm *d, const void *x, int64_t c, double *mean, double *var)
+K_INLINE void bn_stats(const struct k_batchnorm *d, const void *x, int64_t c, double *mean,
+                       double *var)
 {
     double s = 0, q = 0, cnt = (double)(d->nb * d->sp);
     for (int64_t b = 0; b < d->nb; b++)

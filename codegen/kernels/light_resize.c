@@ -21,7 +21,8 @@ typedef struct {
 
 /* Scale and roi per axis: the descriptor's, completed from the scales,
  * sizes and roi buffers. */
-K_INLINE void rs_plan(const struct k_resize *d, void *const *bufs, double *scale, double *lo, double *hi)
+K_INLINE void rs_plan(const struct k_resize *d, void *const *bufs, double *scale, double *lo,
+                      double *hi)
 {
     for (int32_t k = 0; k < d->rank; k++)
         scale[k] = d->scale[k], lo[k] = d->roi_lo[k], hi[k] = d->roi_hi[k];
@@ -37,7 +38,8 @@ K_INLINE void rs_plan(const struct k_resize *d, void *const *bufs, double *scale
             scale[ax] = in > 0 ? (double)s / (double)in : 0;
             known &= in > 0;
             if (in > 0)
-                common = d->keep == K_KA_NOT_LARGER ? fmin(common, scale[ax]) : fmax(common, scale[ax]);
+                common =
+                    d->keep == K_KA_NOT_LARGER ? fmin(common, scale[ax]) : fmax(common, scale[ax]);
         }
         for (int32_t i = 0; d->keep != K_KA_STRETCH && i < d->n_axes; i++)
             scale[d->axes[i]] = known ? common : 0;
@@ -50,8 +52,8 @@ K_INLINE void rs_plan(const struct k_resize *d, void *const *bufs, double *scale
 }
 
 /* The input coordinate of output coordinate o. */
-K_INLINE double rs_coord(const struct k_resize *d, double s, double lo, double hi, int64_t o, int64_t in,
-                         int64_t out)
+K_INLINE double rs_coord(const struct k_resize *d, double s, double lo, double hi, int64_t o,
+                         int64_t in, int64_t out)
 {
     double x = (double)o, out_f = s * (double)in;
     switch (d->ct) {
@@ -60,7 +62,8 @@ K_INLINE double rs_coord(const struct k_resize *d, double s, double lo, double h
     case K_CT_ASYMMETRIC: return x / s;
     case K_CT_TF_HALF_PIXEL_FOR_NN: return (x + 0.5) / s;
     case K_CT_TF_CROP_AND_RESIZE:
-        return (out_f == 1 ? (hi - lo) * (double)(in - 1) / 2 : x * (hi - lo) * (double)(in - 1) / (out_f - 1)) +
+        return (out_f == 1 ? (hi - lo) * (double)(in - 1) / 2
+                           : x * (hi - lo) * (double)(in - 1) / (out_f - 1)) +
                lo * (double)(in - 1);
     case K_CT_HALF_PIXEL_SYMMETRIC: {
         double off = (double)in / 2 * (1 - (double)out / out_f);
@@ -101,8 +104,8 @@ K_INLINE double rs_filter(const struct k_resize *d, double t)
 /* Linear/cubic taps at input coordinate x (at most max); returns the count.
  * Taps past the filter's support weigh 0 and are dropped, so a larger max
  * than needed changes nothing. */
-K_INLINE int32_t rs_filter_taps(const struct k_resize *d, double x, double s, int64_t in, int64_t stride,
-                                int32_t max, int64_t *off, double *w)
+K_INLINE int32_t rs_filter_taps(const struct k_resize *d, double x, double s, int64_t in,
+                                int64_t stride, int32_t max, int64_t *off, double *w)
 {
     double sk = d->antialias && s < 1 ? s : 1, support = d->mode == K_RM_LINEAR ? 1 : 2;
     int64_t start = (int64_t)floor(-support / sk) + 1;
@@ -135,8 +138,8 @@ K_INLINE int32_t rs_filter_taps(const struct k_resize *d, double x, double s, in
 }
 
 /* Taps of axis ax for every output coordinate. */
-K_INLINE void rs_axis(const struct k_resize *d, int32_t ax, double s, double lo, double hi, int64_t stride,
-                      rs_taps *t)
+K_INLINE void rs_axis(const struct k_resize *d, int32_t ax, double s, double lo, double hi,
+                      int64_t stride, rs_taps *t)
 {
     int64_t in = d->in[ax], out = d->outd[ax];
     int32_t m = d->taps[ax];
@@ -144,7 +147,8 @@ K_INLINE void rs_axis(const struct k_resize *d, int32_t ax, double s, double lo,
         double x = rs_coord(d, s, lo, hi, o, in, out);
         int64_t e = o * m;
         /* only tf_crop_and_resize can leave the input (or, with a NaN roi, produce NaN) */
-        t->outside[o] = !(x >= 0 && x <= (double)(in - 1)) && (d->ct == K_CT_TF_CROP_AND_RESIZE || !isfinite(x));
+        t->outside[o] = !(x >= 0 && x <= (double)(in - 1)) &&
+                        (d->ct == K_CT_TF_CROP_AND_RESIZE || !isfinite(x));
         if (t->outside[o]) {
             t->count[o] = 1, t->off[e] = 0, t->w[e] = 0;
         } else if (d->mode == K_RM_NEAREST) {
@@ -174,7 +178,8 @@ K_INLINE void rs_tables(const struct k_resize *d, void *const *bufs, uint8_t *sc
 }
 
 /* Weighted sum over the product of the taps of output position o. */
-K_INLINE double rs_point(const struct k_resize *d, const void *x, const rs_taps *t, const int64_t *o)
+K_INLINE double rs_point(const struct k_resize *d, const void *x, const rs_taps *t,
+                         const int64_t *o)
 {
     int32_t k[K_WALK_RANK] = {0};
     double acc = 0;

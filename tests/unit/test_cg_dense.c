@@ -82,6 +82,8 @@ static float frand(void)
 
 /* ---- running a graph both ways ------------------------------------------ */
 
+static int vec_bits; /* target vector width for the lowering (0: 512) */
+
 static ir_graph *parse(const char *text)
 {
     ir_graph *g = NULL;
@@ -153,17 +155,19 @@ static bool close_enough(const float *a, const float *b, int64_t n, double rtol,
 }
 
 /* Parses text, runs it natively and with the reference engine on random
- * inputs and compares every output. */
-static void check_graph(const char *text, double rtol, double atol)
+ * inputs and compares every output. The first node must have at least
+ * min_tasks tasks (to cover the tiling). */
+static void check_graph(const char *text, double rtol, double atol, int64_t min_tasks)
 {
     ir_graph *g = parse(text);
     CU_ASSERT_PTR_NOT_NULL_FATAL(g);
     ir_diag d;
     cg_program *p = NULL;
-    ir_status st = cg_program_build(g, 2, &p, &d);
+    ir_status st = cg_program_build_for(g, 2, vec_bits, &p, &d);
     if (st)
         fprintf(stderr, "\n  %s\n", d.msg);
     CU_ASSERT_EQUAL_FATAL(st, IR_OK);
+    CU_ASSERT(p->nodes[0].n_tasks >= min_tasks);
     ir_tensor *in[8] = {0}, *ref[8] = {0};
     void *ins[8] = {0}, *outs[8] = {0}, *copy[8] = {0};
     for (uint32_t i = 0; i < g->n_inputs; i++) {
@@ -207,7 +211,7 @@ static void check_graph(const char *text, double rtol, double atol)
     ir_graph_free(g);
 }
 
-static void check(const char *text) { check_graph(text, 2e-4, 2e-4); }
+static void check(const char *text) { check_graph(text, 2e-4, 2e-4, 1); }
 
 /* The lowering of the graph's only interesting node fails with st and a
  * message containing want. */
@@ -284,6 +288,18 @@ static void test_conv_runtime_weight_chain(void)
           "%y : f32[?] = onnxc.FusedConv(%h, %w2, _, %h2) {activation=relu}  # c2\noutput %y : f32[?]\n");
 }
 
+static void test_conv_tiles(void)
+{
+    /* several N tiles with a partial last one; a grouped conv over images */
+    check_graph("opset ai.onnx 13\ninput %x : f32[1,8,60,70]\nconst %w : f32[40,8,3,3] = random\n"
+                "const %b : f32[40] = random\n%y : f32[?] = Conv(%x, %w, %b) {pads=[1,1,1,1]}  # c\n"
+                "output %y : f32[?]\n",
+                2e-4, 2e-4, 4);
+    check_graph("opset ai.onnx 13\ninput %x : f32[3,32,30,31]\nconst %w : f32[64,16,3,3] = random\n"
+                "%y : f32[?] = Conv(%x, %w) {group=2}  # c\noutput %y : f32[?]\n",
+                2e-4, 2e-4, 6);
+}
+
 /* ---- matrix products ---------------------------------------------------- */
 
 static void test_linear(void)
@@ -292,6 +308,17 @@ static void test_linear(void)
           "%y : f32[?] = onnxc.Linear(%x, %w, %b) {activation=relu}  # l\noutput %y : f32[?]\n");
     check("opset ai.onnx 13\ninput %x : f32[301,400]\ninput %w : f32[400,70]\n"
           "%y : f32[?] = onnxc.Linear(%x, %w)  # l\noutput %y : f32[?]\n");
+}
+
+static void test_gemm_tiles(void)
+{
+    /* M and N tiles, both with partial edges, and several K blocks */
+    check_graph("opset ai.onnx 13\ninput %x : f32[700,900]\nconst %w : f32[900,200] = random\n"
+                "const %b : f32[200] = random\n%y : f32[?] = onnxc.Linear(%x, %w, %b)  # l\noutput %y : f32[?]\n",
+                2e-4, 2e-4, 4);
+    check_graph("opset ai.onnx 13\ninput %a : f32[3,200,150]\ninput %b : f32[3,150,333]\n"
+                "%y : f32[?] = MatMul(%a, %b)  # m\noutput %y : f32[?]\n",
+                2e-4, 2e-4, 4);
 }
 
 static void test_matmul(void)
@@ -357,6 +384,17 @@ static void test_attention_projected_queries(void)
           "{num_heads=1, scale=0.17}  # a\noutput %y : f32[?]\n");
 }
 
+static void test_attention_odd_heads(void)
+{
+    /* head size 10 (no microkernel divides it), several query blocks and
+     * query groups, more keys than one chunk, key-padding mask */
+    check("opset ai.onnx 13\ninput %q : f32[150,1,20]\ninput %k : f32[700,1,12]\ninput %mask : f32[1,1,700]\n"
+          "const %wq : f32[20,20] = random\nconst %wk : f32[12,20] = random\nconst %bk : f32[20] = random\n"
+          "const %wv : f32[12,20] = random\nconst %wo : f32[20,7] = random\n"
+          "%y : f32[?] = onnxc.Attention(%q, %k, %k, %wq, _, %wk, %bk, %wv, _, %wo, _, %mask) "
+          "{num_heads=2, scale=0.3}  # a\noutput %y : f32[?]\n");
+}
+
 /* ---- normalization ------------------------------------------------------ */
 
 static void test_layernorm(void)
@@ -384,6 +422,30 @@ static void test_softmax(void)
           "output %y : f32[?]\n");
 }
 
+/* The 256-bit shapes (6x16 microkernel) a target without AVX-512 gets. */
+static void test_avx2_shapes(void)
+{
+    vec_bits = 256;
+    test_conv_3x3();
+    test_conv_grouped_same();
+    test_gemm_tiles();
+    test_attention_self();
+    test_attention_odd_heads();
+    vec_bits = 0;
+}
+
+static void test_empty(void)
+{
+    /* K = 0: the output is the bias alone; an empty batch; no rows */
+    check("opset ai.onnx 13\ninput %a : f32[3,0]\ninput %b : f32[0,4]\ninput %c : f32[4]\n"
+          "%y : f32[?] = Gemm(%a, %b, %c)  # g\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %x : f32[0,3,5,5]\nconst %w : f32[2,3,3,3] = random\n"
+          "%y : f32[?] = Conv(%x, %w)  # c\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %x : f32[0,7]\nconst %w : f32[7,5] = random\n"
+          "%y : f32[?] = onnxc.Linear(%x, %w)  # l\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %x : f32[0,7]\n%y : f32[?] = Softmax(%x)  # s\noutput %y : f32[?]\n");
+}
+
 static void test_refused(void)
 {
     check_refused("opset ai.onnx 13\ninput %a : f16[6,17]\ninput %b : f16[17,4]\n"
@@ -403,14 +465,19 @@ static const tu_case cases[] = {
     {"conv_1d_3d", test_conv_1d_3d},
     {"conv_downsample_deep", test_conv_downsample_deep},
     {"conv_runtime_weight_chain", test_conv_runtime_weight_chain},
+    {"conv_tiles", test_conv_tiles},
     {"linear", test_linear},
+    {"gemm_tiles", test_gemm_tiles},
     {"matmul", test_matmul},
     {"gemm", test_gemm},
     {"attention_self", test_attention_self},
     {"attention_cross_mask", test_attention_cross_mask},
     {"attention_projected_queries", test_attention_projected_queries},
+    {"attention_odd_heads", test_attention_odd_heads},
     {"layernorm", test_layernorm},
     {"softmax", test_softmax},
+    {"avx2_shapes", test_avx2_shapes},
+    {"empty", test_empty},
     {"refused", test_refused},
     {NULL, NULL},
 };

@@ -4,7 +4,7 @@
  * kernels are built for the host (e.g. a scratch build with
  * CC=clang-19 CFLAGS="-march=native -ffp-contract=fast"); the default
  * build's generic x86-64 code shows correctness of the timing path only.
- * ONNXC_BENCH_REPS sets the repetitions (default 1). */
+ * ONNXC_BENCH_REPS sets the repetitions (default 1, and then no warm-up). */
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -103,7 +103,8 @@ static void bench(const char *label, const char *text)
     const cg_lowered *l = &p->nodes[0];
     for (int threads = 1; threads <= 2; threads++) {
         double best = 1e30, cpu = 1e30, c;
-        run_node(l, bufs, scratch, threads, &c); /* warm up: page faults, caches */
+        if (reps > 1)
+            run_node(l, bufs, scratch, threads, &c); /* warm up: page faults, caches */
         for (int k = 0; k < reps; k++) {
             double s = run_node(l, bufs, scratch, threads, &c);
             best = s < best ? s : best;

@@ -5,7 +5,8 @@
  * cg_program_build, every node's tasks run with the native builds of the
  * kernel templates (test_cg_light_run.h), and each output is compared with
  * output_N.pb within rtol 1e-3, atol 1e-5 - the criterion the reference
- * engine meets in test_conformance.c.
+ * engine meets in test_conformance.c. A third pass compiles the optimized
+ * graph with LLVM in memory (cg_jit_build) and runs the model's tasks.
  *
  * A test is "unlowerable" when the compiler refuses a node (an op or form
  * it lacks) or a node's kernel has no native build here; those are grouped
@@ -33,8 +34,10 @@ typedef struct {
     char first[64];
 } group;
 
-static group groups[2][256];
-static int n_groups[2];
+#define N_MODES 3
+static const char *const mode_names[N_MODES] = {"as loaded", "optimized", "optimized, LLVM JIT"};
+static group groups[N_MODES][256];
+static int n_groups[N_MODES];
 
 static void add_group(int mode, const char *test, const char *msg)
 {
@@ -58,7 +61,10 @@ static void add_group(int mode, const char *test, const char *msg)
     }
 }
 
-static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
 
 static int list_dir(const char *dir, const char *prefix, char **names, int max)
 {
@@ -122,7 +128,8 @@ static bool read_set(const char *dir, uint32_t n_in, uint32_t n_out, set_data *s
     return true;
 }
 
-static bool outputs_match(const ir_graph *g, ir_tensor *const *got, ir_tensor *const *want, char *why, size_t wn)
+static bool outputs_match(const ir_graph *g, ir_tensor *const *got, ir_tensor *const *want,
+                          char *why, size_t wn)
 {
     for (uint32_t k = 0; k < g->n_outputs; k++) {
         char w[300];
@@ -154,15 +161,18 @@ static const char *missing_kernel(const cg_program *p)
     return NULL;
 }
 
-/* One data set in one mode (0: as loaded, 1: optimized). */
-static int run_mode(const char *model, const char *name, const char *dir, int mode, char *why, size_t wn)
+/* One data set in one mode (0: as loaded, 1: optimized, 2: optimized and
+ * compiled by LLVM in memory, the model's tasks run by lt_run_jit). */
+static int run_mode(const char *model, const char *name, const char *dir, int mode, char *why,
+                    size_t wn)
 {
     ir_graph *g0 = NULL, *g = NULL;
     ir_diag d = {0};
     set_data s = {{0}};
     if (onnx_load_file(model, NULL, &g0, &d))
         return R_SKIP;
-    bool ok = g0->n_inputs <= 64 && g0->n_outputs <= 64 && read_set(dir, g0->n_inputs, g0->n_outputs, &s);
+    bool ok =
+        g0->n_inputs <= 64 && g0->n_outputs <= 64 && read_set(dir, g0->n_inputs, g0->n_outputs, &s);
     int r = R_SKIP;
     if (ok && !load_bound(model, &s, &g, &d)) {
         pass_options o = pass_options_default();
@@ -173,17 +183,21 @@ static int run_mode(const char *model, const char *name, const char *dir, int mo
         cg_program *p = NULL;
         if (!st)
             st = cg_program_build(g, 2, &p, &d);
-        const char *mk = p ? missing_kernel(p) : NULL;
+        const char *mk = p && mode < 2 ? missing_kernel(p) : NULL;
         if (st == IR_ERR_UNSUPPORTED || mk) {
             char msg[200];
-            snprintf(msg, sizeof msg, mk ? "kernel '%s' not run natively here" : "%s", mk ? mk : d.msg);
+            snprintf(msg, sizeof msg, mk ? "kernel '%s' not run natively here" : "%s",
+                     mk ? mk : d.msg);
             add_group(mode, name, msg);
             r = R_UNLOWERABLE;
         } else if (st) {
-            snprintf(why, wn, "%s: %.1000s", mode ? "optimize/lower" : "lower", d.msg);
+            snprintf(why, wn, "%s: %.1000s", mode_names[mode], d.msg);
             r = R_FAIL;
-        } else if (!lt_run(g, p, s.in, s.got, why, wn) || !outputs_match(g, s.got, s.want, why, wn)) {
-            bool ref_ok = !ir_ref_run(g0, s.in, s.ref, NULL, NULL, &d) && outputs_match(g0, s.ref, s.want, why, wn);
+        } else if (!(mode < 2 ? lt_run(g, p, s.in, s.got, why, wn)
+                              : lt_run_jit(g, s.in, s.got, why, wn)) ||
+                   !outputs_match(g, s.got, s.want, why, wn)) {
+            bool ref_ok = !ir_ref_run(g0, s.in, s.ref, NULL, NULL, &d) &&
+                          outputs_match(g0, s.ref, s.want, why, wn);
             r = ref_ok ? R_FAIL : R_REF_FAILS;
         } else {
             r = R_PASS;
@@ -207,7 +221,8 @@ static int run_test(const char *root, const char *name, int mode, char *why, siz
             return R_SKIP;
     char model[4096], *sets[64];
     snprintf(model, sizeof model, "%s/%s/model.onnx", root, name);
-    int ns = list_dir(tu_path("%s/%s", root, name), "test_data_set_", sets, 64), r = ns ? R_PASS : R_SKIP;
+    int ns = list_dir(tu_path("%s/%s", root, name), "test_data_set_", sets, 64),
+        r = ns ? R_PASS : R_SKIP;
     for (int i = 0; i < ns; i++) {
         char dir[4096];
         snprintf(dir, sizeof dir, "%s/%s/%s", root, name, sets[i]);
@@ -224,27 +239,31 @@ static void test_native_conformance(void)
     const char *filter = getenv("CONF_FILTER");
     bool verbose = getenv("CONF_VERBOSE") != NULL;
     static char *tests[MAX_TESTS];
-    int n = list_dir(root, "test_", tests, MAX_TESTS), count[2][R_COUNT] = {{0}};
+    int n = list_dir(root, "test_", tests, MAX_TESTS), count[N_MODES][R_COUNT] = {{0}};
     CU_ASSERT(n > 0);
     for (int i = 0; i < n; i++) {
-        for (int mode = 0; mode < 2 && (!filter || strstr(tests[i], filter)); mode++) {
+        for (int mode = 0; mode < N_MODES && (!filter || strstr(tests[i], filter)); mode++) {
             char why[1500] = "";
             int r = run_test(root, tests[i], mode, why, sizeof why);
             count[mode][r]++;
             if (r == R_FAIL || (verbose && r != R_UNLOWERABLE && r != R_SKIP))
-                printf("%s%s %s%s%s\n", r == R_PASS ? "PASS" : r == R_FAIL ? "FAIL" : "REF-FAILS-TOO",
-                       mode ? " (optimized)" : "", tests[i], r == R_PASS ? "" : ": ", r == R_PASS ? "" : why);
+                printf("%s (%s) %s%s%s\n",
+                       r == R_PASS   ? "PASS"
+                       : r == R_FAIL ? "FAIL"
+                                     : "REF-FAILS-TOO",
+                       mode_names[mode], tests[i], r == R_PASS ? "" : ": ", r == R_PASS ? "" : why);
         }
         free(tests[i]);
     }
-    for (int mode = 0; mode < 2; mode++) {
-        printf("\n%s: unlowerable, by reason:\n", mode ? "optimized" : "as loaded");
+    for (int mode = 0; mode < N_MODES; mode++) {
+        printf("\n%s: unlowerable, by reason:\n", mode_names[mode]);
         for (int i = 0; i < n_groups[mode]; i++)
-            printf("  %4d  %s  (e.g. %s)\n", groups[mode][i].count, groups[mode][i].reason, groups[mode][i].first);
-        printf("ONNX node conformance, compiled path run natively (%s): %d passed, %d failed, %d unlowerable, "
+            printf("  %4d  %s  (e.g. %s)\n", groups[mode][i].count, groups[mode][i].reason,
+                   groups[mode][i].first);
+        printf("ONNX node conformance, compiled path (%s): %d passed, %d failed, %d unlowerable, "
                "%d not loadable, %d where the reference fails too\n",
-               mode ? "optimized" : "as loaded", count[mode][R_PASS], count[mode][R_FAIL], count[mode][R_UNLOWERABLE],
-               count[mode][R_SKIP], count[mode][R_REF_FAILS]);
+               mode_names[mode], count[mode][R_PASS], count[mode][R_FAIL],
+               count[mode][R_UNLOWERABLE], count[mode][R_SKIP], count[mode][R_REF_FAILS]);
         CU_ASSERT_EQUAL(count[mode][R_FAIL], 0);
     }
 }

@@ -27,16 +27,19 @@
 
 typedef void (*lt_kfn)(const void *d, void *const *bufs, int64_t task, void *scratch);
 
-#define LT_KERNELS(X)                                                                                              \
-    X(binary) X(unary) X(cast) X(where) X(copy) X(view) X(slice) X(concat) X(gather) X(pad) X(range) X(reduce)     \
-    X(cumsum) X(argmax) X(topk) X(batchnorm) X(maxpool) X(pool) X(globalpool) X(resize) X(gemm) X(gemm_multi)     \
-    X(conv) X(attn) X(layernorm) X(softmax)
+/* clang-format off */
+#define LT_KERNELS(X)                                                                              \
+    X(binary) X(unary) X(cast) X(where) X(copy) X(view) X(transpose) X(slice) X(concat)            \
+    X(gather) X(pad) X(range) X(reduce) X(cumsum) X(argmax) X(topk) X(batchnorm) X(maxpool)        \
+    X(pool) X(globalpool) X(resize) X(gemm) X(gemm_multi) X(conv) X(attn) X(layernorm)            \
+    X(softmax)
+/* clang-format on */
 
-#define LT_DECL(name)                                                                                              \
-    KERNEL(name);                                                                                                  \
-    static void lt_run_##name(const void *d, void *const *bufs, int64_t task, void *scratch)                       \
-    {                                                                                                              \
-        onnxc_k_##name(d, bufs, task, scratch);                                                                    \
+#define LT_DECL(name)                                                                              \
+    KERNEL(name);                                                                                  \
+    static void lt_run_##name(const void *d, void *const *bufs, int64_t task, void *scratch)       \
+    {                                                                                              \
+        onnxc_k_##name(d, bufs, task, scratch);                                                    \
     }
 LT_KERNELS(LT_DECL)
 #undef LT_DECL
@@ -126,8 +129,8 @@ static void lt_copy_outputs(const ir_graph *g, ir_tensor *const *in, void **outs
     }
 }
 
-static bool lt_check_buffers(const ir_graph *g, const cg_program *p, void *arena, void **ins, ir_tensor *const *in,
-                             void **outs, char *why, size_t wn)
+static bool lt_check_buffers(const ir_graph *g, const cg_program *p, void *arena, void **ins,
+                             ir_tensor *const *in, void **outs, char *why, size_t wn)
 {
     if (!lt_guard_ok(arena, p->plan.arena_bytes)) {
         snprintf(why, wn, "arena overrun");
@@ -148,10 +151,11 @@ static bool lt_check_buffers(const ir_graph *g, const cg_program *p, void *arena
 }
 
 /* Runs p (built from g) on the inputs; out[k] get malloc'd tensors. */
-static bool lt_run(const ir_graph *g, const cg_program *p, ir_tensor *const *in, ir_tensor **out, char *why,
-                   size_t wn)
+static bool lt_run(const ir_graph *g, const cg_program *p, ir_tensor *const *in, ir_tensor **out,
+                   char *why, size_t wn)
 {
-    void **ins = calloc(g->n_inputs + 1, sizeof *ins), **outs = calloc(g->n_outputs + 1, sizeof *outs);
+    void **ins = calloc(g->n_inputs + 1, sizeof *ins),
+         **outs = calloc(g->n_outputs + 1, sizeof *outs);
     void **bufs = calloc(p->n_bufs + 1, sizeof *bufs);
     void *arena = lt_guarded(p->plan.arena_bytes);
     bool ok = ins && outs && bufs && arena;
@@ -186,15 +190,62 @@ static bool lt_run(const ir_graph *g, const cg_program *p, ir_tensor *const *in,
     return ok;
 }
 
+/* The same through LLVM: g compiled in memory (cg_jit_build), the model
+ * table's nodes run task by task as the runtime would, last task first. */
+static bool lt_run_jit(const ir_graph *g, ir_tensor *const *in, ir_tensor **out, char *why,
+                       size_t wn)
+{
+    cg_options co = cg_options_default();
+    cg_jit *j = NULL;
+    const void *mv = NULL;
+    ir_diag d = {0};
+    if (cg_jit_build(g, &co, &j, &mv, &d)) {
+        snprintf(why, wn, "jit: %.200s", d.msg);
+        return false;
+    }
+    const onnxc_model *m = mv;
+    void **bufs = calloc(m->n_bufs + 1, sizeof *bufs),
+         **outs = calloc(g->n_outputs + 1, sizeof *outs);
+    void *arena = lt_guarded(m->arena_bytes), *scratch = lt_guarded(m->scratch_bytes + 64);
+    bool ok = bufs && outs && arena && scratch;
+    for (uint32_t k = 0; ok && k < g->n_outputs; k++) {
+        const ir_value *v = &g->values[g->outputs[k]];
+        out[k] = ir_tensor_alloc(v->dtype, &v->shape);
+        outs[k] = out[k] ? out[k]->data : NULL;
+    }
+    for (uint32_t i = 0; ok && i < m->n_bufs; i++) {
+        const onnxc_buf_desc *b = &m->bufs[i];
+        bufs[i] = b->kind == ONNXC_BUF_ARENA    ? (char *)arena + b->offset
+                  : b->kind == ONNXC_BUF_INPUT  ? in[b->index]->data
+                  : b->kind == ONNXC_BUF_OUTPUT ? outs[b->index]
+                                                : (void *)(uintptr_t)b->data;
+    }
+    for (uint32_t i = 0; ok && i < m->n_nodes; i++)
+        for (int64_t t = m->nodes[i].n_tasks - 1; t >= 0; t--)
+            m->nodes[i].fn(bufs, t, scratch);
+    if (ok &&
+        (!lt_guard_ok(arena, m->arena_bytes) || !lt_guard_ok(scratch, m->scratch_bytes + 64))) {
+        snprintf(why, wn, "jit: arena or scratch overrun");
+        ok = false;
+    }
+    free(bufs);
+    free(outs);
+    free(arena);
+    free(scratch);
+    cg_jit_free(j);
+    return ok;
+}
+
 /* got ~ want within rtol/atol (NaN matches NaN); fills why. */
-static bool lt_close(const ir_tensor *got, const ir_tensor *want, double rtol, double atol, char *why, size_t wn)
+static bool lt_close(const ir_tensor *got, const ir_tensor *want, double rtol, double atol,
+                     char *why, size_t wn)
 {
     if (got->dtype != want->dtype || !ir_shape_equal(&got->shape, &want->shape)) {
         char a[128], b[128];
         ir_shape_format(&got->shape, a, sizeof a);
         ir_shape_format(&want->shape, b, sizeof b);
-        snprintf(why, wn, "got %s%.60s, expected %s%.60s", ir_dtype_short(got->dtype), a, ir_dtype_short(want->dtype),
-                 b);
+        snprintf(why, wn, "got %s%.60s, expected %s%.60s", ir_dtype_short(got->dtype), a,
+                 ir_dtype_short(want->dtype), b);
         return false;
     }
     ir_dtype t = want->dtype;
