@@ -28,6 +28,9 @@ double cg_now_ms(void);
 ir_status cg_build_in(const ir_graph *g, const cg_options *o, LLVMContextRef ctx, cg_module **out, ir_diag *d);
 /* Creates the target machine for m->opt (host CPU unless named). */
 ir_status cg_target_init(cg_module *m, ir_diag *d);
+/* The widest vector registers of the target, in bits (512, 256 or 128):
+ * from the features (+avx512f, +avx2) or, for a named CPU, its family. */
+int cg_target_vec_bits(const cg_module *m);
 /* Sets the module's triple and data layout. */
 void cg_target_apply(cg_module *m);
 /* Stamps the target CPU/features on every function and runs O-level passes. */

@@ -279,11 +279,11 @@ ir_status cg_build_in(const ir_graph *g, const cg_options *o, LLVMContextRef ctx
     m->opt = *o;
     m->own_ctx = ctx == NULL;
     m->ctx = ctx ? ctx : LLVMContextCreate();
+    ir_status st = cg_target_init(m, d);
     double t0 = cg_now_ms();
-    ir_status st = cg_program_build(g, 2, &m->prog, d);
-    m->stats.lower_ms = cg_now_ms() - t0;
     if (!st)
-        st = cg_target_init(m, d);
+        st = cg_program_build_for(g, 2, cg_target_vec_bits(m), &m->prog, d);
+    m->stats.lower_ms = cg_now_ms() - t0;
     if (!st) {
         t0 = cg_now_ms();
         m->mod = LLVMModuleCreateWithNameInContext(m->name, m->ctx);

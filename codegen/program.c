@@ -94,9 +94,12 @@ int32_t cg_buf(cg_program *p, int32_t v)
     return idx;
 }
 
-static ir_status lower_node(cg_program *p, uint32_t i, ir_diag *d)
+/* Lowers node i; *none is set when no lowering exists for its op (a
+ * lowering that exists but refuses the node returns its own message). */
+static ir_status lower_node(cg_program *p, uint32_t i, bool *none, ir_diag *d)
 {
     const ir_node *n = &p->g->nodes[i];
+    *none = false;
     for (size_t k = 0; lowerings[k].fn; k++)
         if (lowerings[k].op == n->op) {
             cg_lowered *out = &p->nodes[i];
@@ -119,6 +122,7 @@ static ir_status lower_node(cg_program *p, uint32_t i, ir_diag *d)
                     p->scratch_bytes = (ph->scratch_bytes + 63) / 64 * 64;
             return IR_OK;
         }
+    *none = true;
     return IR_ERR_UNSUPPORTED;
 }
 
@@ -129,8 +133,9 @@ static ir_status lower_all(cg_program *p, ir_diag *d)
     size_t o = 0;
     uint32_t missing = 0;
     for (uint32_t i = 0; i < p->g->n_nodes; i++) {
-        ir_status st = lower_node(p, i, d);
-        if (st == IR_ERR_UNSUPPORTED) {
+        bool none;
+        ir_status st = lower_node(p, i, &none, d);
+        if (st == IR_ERR_UNSUPPORTED && none) {
             const ir_node *n = &p->g->nodes[i];
             if (!strstr(list, n->op_type) && o < sizeof list - 120)
                 o += (size_t)snprintf(list + o, sizeof list - o, "%s%s%s%s (first at node '%s')", missing ? ", " : "",

@@ -50,6 +50,30 @@ ir_status cg_target_init(cg_module *m, ir_diag *d)
     return IR_OK;
 }
 
+int cg_target_vec_bits(const cg_module *m)
+{
+    const char *f = m->features ? m->features : "";
+    if (strstr(f, "-avx512f"))
+        return strstr(f, "+avx2") ? 256 : 128;
+    if (strstr(f, "+avx512f"))
+        return 512;
+    if (*f && strstr(f, "+avx2"))
+        return 256;
+    static const char *const v512[] = {"x86-64-v4", "skylake-avx512", "cascadelake", "cooperlake", "cannonlake",
+                                       "icelake", "tigerlake", "rocketlake", "sapphirerapids", "graniterapids",
+                                       "emeraldrapids", "znver4", "znver5", "knl", "knm", NULL};
+    static const char *const v256[] = {"x86-64-v3", "haswell", "broadwell", "skylake", "alderlake", "raptorlake",
+                                       "meteorlake", "arrowlake", "lunarlake", "gracemont", "znver1", "znver2",
+                                       "znver3", "bdver4", "core-avx2", NULL};
+    for (int i = 0; v512[i]; i++)
+        if (!strncmp(m->cpu, v512[i], strlen(v512[i])))
+            return 512;
+    for (int i = 0; v256[i]; i++)
+        if (!strncmp(m->cpu, v256[i], strlen(v256[i])))
+            return 256;
+    return 128;
+}
+
 void cg_target_apply(cg_module *m)
 {
     LLVMSetTarget(m->mod, m->triple);
