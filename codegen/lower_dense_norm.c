@@ -71,9 +71,8 @@ ir_status cg_lower_layernorm(cg_program *p, const ir_node *n, cg_lowered *out, i
     if (st)
         return st;
     bool fused = n->op == IR_OP_LAYERNORM_FUSED;
-    for (uint32_t k = 1; !fused && k < n->n_outputs; k++)
-        if (n->outputs[k] >= 0)
-            return ld_fail(d, IR_ERR_UNSUPPORTED, n, "only output 0 (Y) is supported, not Mean or InvStdDev");
+    if (!fused && ir_attr_int(n, "stash_type", 1) != 1)
+        return ld_fail(d, IR_ERR_UNSUPPORTED, n, "stash_type other than float32 is not supported");
     const ir_value *x = ld_in(p, n, 0);
     int64_t axis = ir_attr_int(n, "axis", -1), rank = x->shape.rank;
     if (axis < -rank || axis >= rank || (!fused && !ld_in(p, n, 1)))
@@ -94,6 +93,9 @@ ir_status cg_lower_layernorm(cg_program *p, const ir_node *n, cg_lowered *out, i
     k->r = fused ? cg_buf(p, ld_in(p, n, 3) ? n->inputs[3] : -1) : -1;
     k->sum = fused && n->n_outputs > 1 ? cg_buf(p, n->outputs[1]) : -1;
     k->bias = -1;
+    /* LayerNormalization's optional Mean and InvStdDev: one value per row */
+    k->mean = !fused && n->n_outputs > 1 ? cg_buf(p, n->outputs[1]) : -1;
+    k->invstd = !fused && n->n_outputs > 2 ? cg_buf(p, n->outputs[2]) : -1;
     st = param_row(p, n, 1, x->shape.dims + axis, (int32_t)(rank - axis), inner, &k->scale, &k->scale_bcast, d);
     if (!st && ld_in(p, n, 2))
         st = param_row(p, n, 2, x->shape.dims + axis, (int32_t)(rank - axis), inner, &k->bias, &k->bias_bcast, d);

@@ -56,6 +56,10 @@ KERNEL(layernorm)
         }
         float mean = row_sum(s, n) / (float)n;
         float inv = 1.0f / sqrtf(row_sqdev(s, n, mean) / (float)n + d->eps);
+        if (d->mean >= 0)
+            ((float *)bufs[d->mean])[row] = mean;
+        if (d->invstd >= 0)
+            ((float *)bufs[d->invstd])[row] = inv;
         if (d->scale_bcast || (B && d->bias_bcast)) {
             for (int64_t i = 0; i < n; i++)
                 y[i] = (s[i] - mean) * inv * S[d->scale_bcast ? 0 : i] + (B ? B[d->bias_bcast ? 0 : i] : 0.0f);

@@ -69,10 +69,12 @@ struct k_attn {
 };
 
 /* y = (s - mean) / sqrt(var + eps) * scale + bias per row of `inner`, with
- * s = x + r (r optional) also stored to `sum` when present. scale and bias
+ * s = x + r (r optional) also stored to `sum` when present, and the row's
+ * mean and 1/sqrt(var + eps) to `mean` / `invstd` when present. scale and bias
  * have `inner` elements (or 1 when *_bcast). Tasks: ceil(rows / per_task). */
 struct k_layernorm {
     int32_t x, r, scale, bias, y, sum;
+    int32_t mean, invstd; /* per-row statistics outputs, or -1 */
     int32_t scale_bcast, bias_bcast;
     int64_t rows, inner, per_task;
     float eps;
