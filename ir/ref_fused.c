@@ -90,19 +90,23 @@ ir_status ir_ref_linear(const ir_graph *g, const ir_node *n, const ir_tensor *co
     int64_t m = k ? ir_tensor_numel(in[0]) / k : 0;
     float *y = out[0]->data;
     bool relu = act_relu(n);
+    double *acc = malloc((size_t)(nn > 0 ? nn : 1) * sizeof *acc); /* the oracle accumulates in double */
+    if (!acc)
+        return ir_fail(d, IR_ERR_NOMEM, "out of memory");
     for (int64_t i = 0; i < m; i++) {
         float *row = y + i * nn;
         for (int64_t j = 0; j < nn; j++)
-            row[j] = b ? b[j] : 0.0f;
+            acc[j] = b ? b[j] : 0.0;
         for (int64_t p = 0; p < k; p++) {
-            float a = x[i * k + p];
+            double a = x[i * k + p];
             const float *wr = w + p * nn;
             for (int64_t j = 0; j < nn; j++)
-                row[j] += a * wr[j];
+                acc[j] += a * wr[j];
         }
-        for (int64_t j = 0; relu && j < nn; j++)
-            row[j] = row[j] < 0 ? 0.0f : row[j];
+        for (int64_t j = 0; j < nn; j++)
+            row[j] = relu && acc[j] < 0 ? 0.0f : (float)acc[j];
     }
+    free(acc);
     return IR_OK;
 }
 
@@ -190,22 +194,26 @@ ir_status ir_shape_attention(const ir_graph *g, const ir_node *n, const ir_opera
     return IR_OK;
 }
 
-/* y[s, e_out] = x[s, e_in] @ w + b for a [rows, e_in] matrix x. */
+/* y[s, e_out] = x[s, e_in] @ w + b for a [rows, e_in] matrix x, summed in
+ * double (the reference is the oracle: more accurate than what it checks). */
 static void project(const float *x, int64_t rows, int64_t ein, const ir_tensor *w, const ir_tensor *b,
                     float *y)
 {
     int64_t eout = w->shape.dims[1];
     const float *wd = w->data, *bd = b ? b->data : NULL;
-    for (int64_t i = 0; i < rows; i++) {
-        float *row = y + i * eout;
+    double *acc = malloc((size_t)(eout > 0 ? eout : 1) * sizeof *acc);
+    for (int64_t i = 0; acc && i < rows; i++) {
         for (int64_t j = 0; j < eout; j++)
-            row[j] = bd ? bd[j] : 0.0f;
+            acc[j] = bd ? bd[j] : 0.0;
         for (int64_t p = 0; p < ein; p++) {
-            float a = x[i * ein + p];
+            double a = x[i * ein + p];
             for (int64_t j = 0; j < eout; j++)
-                row[j] += a * wd[p * eout + j];
+                acc[j] += a * wd[p * eout + j];
         }
+        for (int64_t j = 0; j < eout; j++)
+            y[i * eout + j] = (float)acc[j];
     }
+    free(acc);
 }
 
 typedef struct {
@@ -226,10 +234,10 @@ static void attend_head(const attn_dims *a, int64_t nb, int64_t h, const float *
         float mx = -INFINITY;
         for (int64_t j = 0; j < a->S; j++) {
             const float *kj = k + (j * a->N + nb) * E + h * hd;
-            float s = 0;
+            double dot = 0;
             for (int64_t c = 0; c < hd; c++)
-                s += qi[c] * kj[c];
-            s *= a->scale;
+                dot += (double)qi[c] * kj[c];
+            float s = (float)(dot * a->scale);
             if (mk)
                 s += mk[nh * a->mstr[0] + i * a->mstr[1] + j * a->mstr[2]];
             p[j] = s;
