@@ -34,8 +34,8 @@ FULL = {
     "r50-op17": ["--opset", "17"],
     "r50-op13-dynamic": ["--opset", "13", "--dynamic", "--ref-batch", "2", "--ref-height", "512",
                          "--ref-width", "640"],
-    "r101-dc5": ["--backbone", "resnet101", "--dilation", "--height", "640", "--width", "640"],
-    "r50-prenorm": ["--pre-norm"],
+    "r101-dc5": ["--backbone", "resnet101", "--dilation", "--height", "640", "--width", "640", "--ref64"],
+    "r50-prenorm": ["--pre-norm", "--ref64"],
 }
 
 
@@ -48,7 +48,7 @@ def main():
     for name, args in models.items():
         path = os.path.join(out, name + ".onnx")
         stats = os.path.join(out, name + ".stats.json")
-        ref_done = os.path.join(out, name + ".ref", "pred_boxes.npy")
+        ref_done = os.path.join(out, name + (".ref64" if "--ref64" in args else ".ref"), "pred_boxes.npy")
         if not (os.path.exists(path) and os.path.exists(ref_done)):
             subprocess.run([sys.executable, EXPORT, "-o", path, "--quiet"] + args, check=True)
         if not os.path.exists(stats):
