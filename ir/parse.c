@@ -291,7 +291,7 @@ static ir_status node_line(parser *ps)
         return perr(ps, "expected = Op(...)");
     char op[256], dom[256] = "";
     const char *dot = strrchr(ps->tok, '.');
-    snprintf(op, sizeof op, "%s", dot ? dot + 1 : ps->tok);
+    snprintf(op, sizeof op, "%.255s", dot ? dot + 1 : ps->tok);
     if (dot)
         snprintf(dom, sizeof dom, "%.*s", (int)(dot - ps->tok), ps->tok);
     if (!accept(ps, '('))
@@ -344,7 +344,7 @@ static ir_status opset_line(parser *ps)
     if (!word(ps))
         return perr(ps, "expected a domain");
     char dom[256];
-    snprintf(dom, sizeof dom, "%s", strcmp(ps->tok, "ai.onnx") ? ps->tok : "");
+    snprintf(dom, sizeof dom, "%.255s", strcmp(ps->tok, "ai.onnx") ? ps->tok : "");
     bool ok;
     int64_t v = (int64_t)num(ps, &ok);
     if (!ok)
@@ -373,7 +373,7 @@ static ir_status parse_line(parser *ps)
             return opset_line(ps);
         if (!strcmp(ps->tok, "input") || !strcmp(ps->tok, "output") || !strcmp(ps->tok, "const")) {
             char kw[8];
-            snprintf(kw, sizeof kw, "%s", ps->tok);
+            snprintf(kw, sizeof kw, "%.7s", ps->tok);
             return decl_line(ps, kw);
         }
     }
