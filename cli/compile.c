@@ -200,6 +200,8 @@ static ir_status link_artifact(const compile_opts *o, const char *obj, ir_diag *
     if (o->emit == EMIT_EXE)
         argv[a++] = mainobj;
     argv[a++] = lib;
+    if (*ONNXC_RUNTIME_LINK_FLAGS) /* a sanitizer build's runtime needs its runtime */
+        argv[a++] = ONNXC_RUNTIME_LINK_FLAGS;
     argv[a++] = "-lm";
     argv[a++] = "-lpthread";
     argv[a] = NULL;

@@ -50,7 +50,8 @@ static void test_bad_model(void)
 {
     char *out;
     const char *path = "/tmp/onnxc-test-cli-garbage.onnx";
-    tu_write_file(path, "\x0a\xff\xff\xff\xff\x0f garbage", 16);
+    static const char garbage[] = "\x0a\xff\xff\xff\xff\x0f garbage";
+    tu_write_file(path, garbage, sizeof garbage - 1);
     CU_ASSERT_EQUAL(onnxc(&out, "inspect", path, 0, 0, 0, 0, 0, 0), 1);
     TU_ASSERT_CONTAINS(out, "onnxc: /tmp/onnxc-test-cli-garbage.onnx: ");
     free(out);
