@@ -21,6 +21,16 @@ ir_status ir_fail(ir_diag *d, ir_status status, const char *fmt, ...)
     return status;
 }
 
+ir_status ir_fail_node(ir_diag *d, ir_status status, const ir_node *n, const char *fmt, ...)
+{
+    char msg[768];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    va_end(ap);
+    return ir_fail(d, status, "node '%s' (%s): %s", ir_q(n->name), ir_op_name(n->op), msg);
+}
+
 const char *ir_q(const char *s)
 {
     static _Thread_local char bufs[8][96 * 4 + 8];

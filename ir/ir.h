@@ -286,6 +286,10 @@ ir_tensor *ir_tensor_new(ir_graph *g, ir_dtype dtype, const ir_shape *shape);
 /* Makes value v a constant holding t. */
 void ir_value_set_const(ir_graph *g, int32_t v, ir_tensor *t);
 
+/* ir_fail with "node 'NAME' (Op): " before the formatted reason (diag.c). */
+ir_status ir_fail_node(ir_diag *d, ir_status status, const ir_node *n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
 /* Attribute lookup on a node; NULL if absent. */
 const ir_attr *ir_node_attr(const ir_node *n, const char *name);
 int64_t ir_attr_int(const ir_node *n, const char *name, int64_t dflt);

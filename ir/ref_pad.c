@@ -25,18 +25,8 @@ typedef struct {
     uint8_t cval[16]; /* the constant, in the data's dtype */
 } pad_args;
 
-static ir_status fail(const ir_node *n, ir_status st, ir_diag *d, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static ir_status fail(const ir_node *n, ir_status st, ir_diag *d, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return ir_fail(d, st, "node '%s' (%s): %s", ir_q(n->name), ir_op_name(n->op), msg);
-}
+/* node errors: "node 'NAME' (Op): reason" (ir_fail_node) */
+#define fail(n, st, d, ...) ir_fail_node(d, st, n, __VA_ARGS__)
 
 static ir_status pad_mode(const ir_graph *g, const ir_node *n, int *mode, ir_diag *d)
 {

@@ -51,17 +51,8 @@ static const char *kind_text(uint32_t mask)
     }
 }
 
-static ir_status bad(ir_diag *d, ir_status st, const ir_node *n, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-static ir_status bad(ir_diag *d, ir_status st, const ir_node *n, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return ir_fail(d, st, "node '%s' (%s): %s", ir_q(n->name), ir_op_name(n->op), msg);
-}
+/* node errors: "node 'NAME' (Op): reason" (ir_fail_node) */
+#define bad(d, st, n, ...) ir_fail_node(d, st, n, __VA_ARGS__)
 
 static bool present(const ir_node *n, const ir_operand *in, uint32_t i)
 {

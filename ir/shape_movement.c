@@ -18,18 +18,8 @@
 
 #define MAX_BYTES ((uint64_t)1 << 40)
 
-static ir_status fail(const ir_node *n, ir_status st, ir_diag *d, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
-
-static ir_status fail(const ir_node *n, ir_status st, ir_diag *d, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return ir_fail(d, st, "node '%s' (%s): %s", ir_q(n->name), ir_op_name(n->op), msg);
-}
+/* node errors: "node 'NAME' (Op): reason" (ir_fail_node) */
+#define fail(n, st, d, ...) ir_fail_node(d, st, n, __VA_ARGS__)
 
 static bool present(const ir_node *n, const ir_operand *in, uint32_t i)
 {
