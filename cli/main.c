@@ -98,8 +98,7 @@ ir_status cli_bind_shape(ir_graph *g, const char *spec, ir_diag *d)
                    (int)(colon - spec > 96 ? 96 : colon - spec), spec);
 }
 
-/* Length of the valid UTF-8 sequence at p (0 if invalid). */
-static int utf8_len(const unsigned char *p)
+int cli_utf8_len(const unsigned char *p)
 {
     int n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
     for (int i = 1; i < n; i++)
@@ -122,7 +121,7 @@ void json_string(FILE *f, const char *s)
         } else if (*p < 0x80) {
             fputc(*p, f);
         } else {
-            int n = utf8_len(p);
+            int n = cli_utf8_len(p);
             if (n) {
                 fwrite(p, 1, (size_t)n, f);
                 p += n - 1;
