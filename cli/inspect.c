@@ -15,7 +15,7 @@
 
 static void inspect_help(void)
 {
-    puts("usage: onnxc inspect MODEL [options]\n"
+    fputs("usage: onnxc inspect MODEL [options]\n"
          "\n"
          "Describes an ONNX model: ir_version, producer, opsets, inputs and outputs with\n"
          "dtype and shape (symbolic dims by name), node count, op histogram (most frequent\n"
@@ -42,9 +42,14 @@ static void inspect_help(void)
          "  -o, --output FILE        where --format=onnx|dot|svg writes\n"
          "  -h, --help               show this help\n"
          "\n"
-         "Passes, in order: infer_shapes prune_outputs fold_constants simplify cse\n"
-         "eliminate_dead fold_batchnorm fuse_layernorm fuse_attention fuse_conv fuse_linear.\n"
-         "Exit status: 0 success, 1 bad model, 2 bad usage.");
+         "Passes, in order:", stdout);
+    int col = 17; /* wrapped at 79 columns */
+    for (const char *const *p = passes_names(); *p; p++) {
+        int n = (int)strlen(*p);
+        col = col + 1 + n > 79 ? (putchar('\n'), n) : (putchar(' '), col + 1 + n);
+        fputs(*p, stdout);
+    }
+    puts("\nExit status: 0 success, 1 bad model, 2 bad usage.");
 }
 
 static void json_shape(FILE *f, const ir_shape *s)

@@ -45,6 +45,7 @@ static void run_help(void)
          "  -O, --optimize           run the optimizer (at the inputs' shapes) before executing\n"
          "      --input-shape NAME:DIMS  check/bind an input's shape, e.g. inputs:1x3x800x1066\n"
          "      --dump DIR           write every intermediate value as DIR/<value>.npy\n"
+         "                           (with --engine ref)\n"
          "  -h, --help               show this help\n"
          "\n"
          "Exit status: 0 success, 1 bad model/input or failed comparison, 2 bad usage.");
@@ -243,6 +244,8 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
         return cli_usage_error("run", optind >= argc ? "missing MODEL" : "expected one MODEL");
     if (strcmp(o->engine, "ref") && strcmp(o->engine, "jit"))
         return cli_usage_error("run", "unknown engine '%s' (available: jit, ref)", ir_q(o->engine));
+    if (o->dump_dir && strcmp(o->engine, "ref"))
+        return cli_usage_error("run", "--dump needs --engine ref (compiled code keeps no intermediates)");
     return 0;
 }
 
