@@ -12,7 +12,7 @@ llvm-19-dev clang-19 lld-19 libclang-rt-19-dev
 libcunit1-dev
 python3-torch python3-torchvision
 libjpeg-dev libpng-dev
-valgrind"
+valgrind groff-base"
 
 missing=""
 for p in $PKGS; do
