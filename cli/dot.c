@@ -1,7 +1,10 @@
 /* dot.c - Graphviz output of a graph (`onnxc inspect --format=dot`).
  *
- * Nodes are boxes labelled with their op and output shape; edges carry the
- * tensor's shape; constants are not drawn (they would triple the picture).
+ * Nodes are boxes labelled with their op and output shape; constants (and
+ * Constant nodes) are not drawn: they would triple the picture. Edges carry
+ * a shape only where the node's label does not already show it (graph
+ * inputs, outputs after the first), which also keeps Graphviz fast on
+ * graphs of thousands of nodes.
  * Nodes are clustered by where they sit in the model, read from the
  * exporter's hierarchical node names (PyTorch writes the module path, e.g.
  * /backbone/backbone.0/body/layer2/layer2.0/conv1/Conv or
@@ -61,6 +64,9 @@ static bool cluster_build(const ir_graph *g, int depth, cluster_tree *t)
     t->n = 1;
     for (uint32_t i = 0; i < g->n_nodes; i++) {
         const char *p = g->nodes[i].name;
+        t->of_node[i] = -1;
+        if (g->nodes[i].op == IR_OP_CONSTANT)
+            continue;
         int32_t at = 0;
         for (int d = 0; d < depth; d++) {
             while (*p == '/')
@@ -150,21 +156,25 @@ static void write_edges(const ir_graph *g, FILE *f)
         dot_escape(f, g->values[g->outputs[k]].name);
         fprintf(f, "\"];\n");
         int32_t p = g->values[g->outputs[k]].producer;
-        if (p >= 0)
+        if (p >= 0 && g->nodes[p].op != IR_OP_CONSTANT)
             fprintf(f, "  n%d -> o%u;\n", p, k);
     }
     for (uint32_t i = 0; i < g->n_nodes; i++) {
         const ir_node *n = &g->nodes[i];
-        for (uint32_t k = 0; k < n->n_inputs; k++) {
-            int32_t v = n->inputs[k];
-            if (v < 0 || (g->values[v].flags & IR_VALUE_CONST))
+        for (uint32_t k = 0; n->op != IR_OP_CONSTANT && k < n->n_inputs; k++) {
+            int32_t v = n->inputs[k], p = v >= 0 ? g->values[v].producer : -1;
+            if (v < 0 || (g->values[v].flags & IR_VALUE_CONST) || (p >= 0 && g->nodes[p].op == IR_OP_CONSTANT))
                 continue;
-            char shape[256];
-            ir_shape_format(&g->values[v].shape, shape, sizeof shape);
-            if (g->values[v].producer >= 0)
-                fprintf(f, "  n%d -> n%u [label=\"%s\"];\n", g->values[v].producer, i, shape);
+            char shape[256] = "";
+            if (p < 0 || g->nodes[p].outputs[0] != v)
+                ir_shape_format(&g->values[v].shape, shape, sizeof shape);
+            if (p >= 0)
+                fprintf(f, "  n%d -> n%u", p, i);
             else
-                fprintf(f, "  v%d -> n%u [label=\"%s\"];\n", v, i, shape);
+                fprintf(f, "  v%d -> n%u", v, i);
+            if (*shape)
+                fprintf(f, " [label=\"%s\"]", shape);
+            fputs(";\n", f);
         }
     }
 }

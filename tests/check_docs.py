@@ -34,12 +34,9 @@ def options(help_text):
     return sorted(set(re.findall(r"(?<![\w-])--[a-z][a-z-]*", help_text)))
 
 
-def fenced_after(text, marker):
-    """The first ``` block after the line containing marker."""
-    at = text.find(marker)
-    if at < 0:
-        return None
-    m = re.search(r"```[a-z]*\n(.*?)```", text[at:], re.S)
+def command_block(text, command):
+    """The output shown in the ``` block that starts with `$ command`."""
+    m = re.search(r"```[a-z]*\n\$ " + re.escape(command) + r"\n(.*?)```", text, re.S)
     return m.group(1) if m else None
 
 
@@ -62,7 +59,7 @@ def main():
         check(not missing_readme, f"README describes every option of `onnxc {cmd} --help` {missing_readme}")
     check("--list-ops" in man and "--list-ops" in readme, "--list-ops documented")
     ops = out(onnxc, "--list-ops")
-    table = fenced_after(readme, "onnxc --list-ops")
+    table = command_block(readme, "onnxc --list-ops")
     check(table is not None and table.strip() == ops.strip(),
           "README's operator table is the output of `onnxc --list-ops`")
     passes = " ".join(helps["inspect"].split("Passes, in order:")[1].split("Exit status")[0].split())
