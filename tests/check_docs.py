@@ -7,7 +7,8 @@
 - every option in `onnxc --help` and `onnxc COMMAND --help` is described
   in the man page and in README.md;
 - README.md's operator table is exactly `onnxc --list-ops`;
-- README.md's passes list is the pipeline `onnxc inspect --help` prints.
+- README.md's passes list is the pipeline `onnxc inspect --help` prints;
+- README.md's C example is examples/c_api/main.c (which ctest builds).
 Exit status 0 only if every check holds."""
 import re
 import subprocess
@@ -66,6 +67,8 @@ def main():
     readme_passes = re.search(r"Passes, in order: ([a-z_` ]+)", readme.replace("\n", " "))
     check(readme_passes is not None and readme_passes.group(1).replace("`", "").split() == passes.split(),
           f"README lists the passes in pipeline order: {passes}")
+    main_c = open(f"{src}/examples/c_api/main.c").read()
+    check(f"```c\n{main_c}```" in readme, "README's C API example is examples/c_api/main.c")
     for env in ("ONNXC_NUM_THREADS", "ONNXC_PROFILE", "ONNXC_RUNTIME_DIR"):
         check(env in man_src and env in readme, f"{env} documented")
     return 1 if bad else 0

@@ -1,5 +1,5 @@
 /* main.c - a program that runs a model compiled by onnxc, built against the
- * installed onnxc runtime (see README.md in this folder).
+ * installed onnxc runtime with CMake (CMakeLists.txt) or make (Makefile):
  *
  *     onnxc compile model.onnx -o net.o --emit obj    # writes net.o and net.h
  *
