@@ -113,7 +113,10 @@ static void tensor_rect(FILE *f, const scale *s, const ir_graph *g, const mem_sl
             m->inplace_of >= 0 ? " stroke-dasharray=\"3,2\"" : "");
     xml_text(f, v->name, 200);
     fputs("\nproduced by ", f);
-    xml_text(f, n->name, 200);
+    if (*n->name)
+        xml_text(f, n->name, 200);
+    else
+        fprintf(f, "node #%d", v->producer);
     fputs(" (", f);
     xml_text(f, n->op_type, 64);
     fprintf(f, ")\n%llu bytes (%.2f MB) at offset %llu (%.2f MB)\nlives from step %d to step %d",

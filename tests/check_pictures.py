@@ -138,7 +138,8 @@ def check_hostile_names(tmp):
     y = helper.make_tensor_value_info("y", TensorProto.FLOAT, [4, 16])
     nodes = [helper.make_node("Relu", ["x"], ['a&b<c>"d\x01'], name='/blk&</r"1'),
              helper.make_node("Neg", ['a&b<c>"d\x01'], ["t\u00e9"], name="/blk&</\x02n"),
-             helper.make_node("Exp", ["t\u00e9"], ["y"], name="/e")]
+             helper.make_node("Exp", ["t\u00e9"], ["e"]),  # no name
+             helper.make_node("Sigmoid", ["e"], ["y"], name="/s")]
     m = helper.make_model(helper.make_graph(nodes, "g", [x], [y]), opset_imports=[helper.make_opsetid("", 13)])
     path = os.path.join(tmp, "names.onnx")
     onnx.save(m, path)
@@ -149,6 +150,7 @@ def check_hostile_names(tmp):
     check(any(t.startswith('a&b<c>"d\ufffd\nproduced by /blk&</r"1 (Relu)') for t in titles),
           "markup escaped, control character replaced, in a hover title")
     check(any(t.startswith("t\u00e9\n") for t in titles), "UTF-8 names kept")
+    check(any(t.startswith("e\nproduced by node #2 (Exp)") for t in titles), "an unnamed producer by index")
     onnxc("inspect", path, "--format=svg", "-o", out, rc=2)  # svg needs --memory
     onnxc("inspect", path, "--format=dot", "--cluster-depth=x", "-o", out, rc=2)
     onnxc("inspect", path, "--format=svg", "--memory", rc=2)  # needs -o
