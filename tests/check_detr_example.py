@@ -21,7 +21,7 @@ that must be upscaled, DETR sizing without the canvas fit):
     class dropped, threshold, cxcywh -> xyxy in the original image's pixels);
     the same queries are kept (up to scores within 1e-3 of the threshold),
     with the same classes, scores within 1e-3 and boxes within 0.5 px;
-  * outputs: the JSON matches the printed run, the PNG has the image's size
+  * outputs: the JSON matches the printed run, --top keeps the best, the PNG has the image's size
     and only original, box or label pixels;
   * bad input: missing, empty, non-image, truncated JPEG and PNG, a PNG
     declaring 30000x30000 pixels, bad options, a library that is no model,
@@ -277,7 +277,11 @@ def main():
         model = build_twin(onnx_path)
         canvas = (160, 128)
         portrait, grey = make_images(tmp)
-        one_image("street", exe, "builtin", image, model, canvas, tmp, extra=["--repeat", "2"])
+        full = one_image("street", exe, "builtin", image, model, canvas, tmp, extra=["--repeat", "2"])
+        top = os.path.join(tmp, "top.json")
+        r = run([exe, "builtin", "--image", image, "--threshold", str(THRESHOLD), "--top", "2", "--json", top])
+        check(r.returncode == 0 and full is not None and
+              json.load(open(top))["detections"] == full["detections"][:2], "--top 2 keeps the two best")
         one_image("street-lib", DETECT, lib, image, model, canvas, tmp)
         one_image("portrait", DETECT, lib, portrait, model, canvas, tmp)
         one_image("grey", exe, "builtin", grey, model, canvas, tmp)

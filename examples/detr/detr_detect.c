@@ -38,7 +38,7 @@ enum { EXIT_BAD = 1, EXIT_USAGE = 2 };
 typedef struct {
     const char *model, *image, *json, *png, *classes, *dump_input, *symbol;
     float threshold;
-    int min_size, max_size, threads, repeat;
+    int min_size, max_size, threads, repeat, top;
 } options;
 
 typedef struct {
@@ -67,6 +67,7 @@ static const char usage[] =
     "  --json FILE            write the detections as JSON\n"
     "  --png FILE             write the image with the detections drawn\n"
     "  --threshold X          lowest score kept (default 0.7)\n"
+    "  --top N                keep at most the N best detections (default: all)\n"
     "  --classes FILE         class names, one a line (default: COCO for 91 classes, else 'class N')\n"
     "  --min-size N           DETR resize: shorter side (default 800; 0: fit the canvas)\n"
     "  --max-size N           DETR resize: longest side at most (default 1333)\n"
@@ -75,44 +76,53 @@ static const char usage[] =
     "  --dump-input FILE      write the preprocessed input tensor as .npy\n"
     "  --symbol NAME          model symbol in the library (default onnxc_entry_model)\n";
 
-static bool parse_num(const char *s, double lo, double hi, double *v)
+/* A number in [lo, hi] (an integer if integral); 0, or a usage error. */
+static int parse_num(const char *opt, const char *s, double lo, double hi, bool integral, double *v)
 {
     char *end;
     errno = 0;
     *v = strtod(s, &end);
-    return *s && !*end && !errno && *v >= lo && *v <= hi;
+    if (*s && !*end && !errno && *v >= lo && *v <= hi && (!integral || *v == (long)*v))
+        return 0;
+    return die(EXIT_USAGE, "--%s takes %s in [%g, %g], not '%.40s'", opt, integral ? "an integer" : "a number", lo,
+               hi, s);
+}
+
+static int parse_option(int c, const char *arg, options *o)
+{
+    double v = 0;
+    int rc = 0;
+    switch (c) {
+    case 'i': o->image = arg; break;
+    case 'j': o->json = arg; break;
+    case 'p': o->png = arg; break;
+    case 'c': o->classes = arg; break;
+    case 'd': o->dump_input = arg; break;
+    case 's': o->symbol = arg; break;
+    case 't': rc = parse_num("threshold", arg, 0, 1, false, &v), o->threshold = (float)v; break;
+    case 'm': rc = parse_num("min-size", arg, 0, IMAGE_MAX_SIDE, true, &v), o->min_size = (int)v; break;
+    case 'M': rc = parse_num("max-size", arg, 1, IMAGE_MAX_SIDE, true, &v), o->max_size = (int)v; break;
+    case 'T': rc = parse_num("threads", arg, 0, 1024, true, &v), o->threads = (int)v; break;
+    case 'r': rc = parse_num("repeat", arg, 1, 100000, true, &v), o->repeat = (int)v; break;
+    case 'k': rc = parse_num("top", arg, 1, 1e9, true, &v), o->top = (int)v; break;
+    case 'h': fputs(usage, stdout); exit(0);
+    default: rc = die(EXIT_USAGE, "bad option (see --help)");
+    }
+    return rc;
 }
 
 static int parse_options(int argc, char **argv, options *o)
 {
     static const struct option longs[] = {
-        {"image", 1, 0, 'i'},      {"json", 1, 0, 'j'},    {"png", 1, 0, 'p'},       {"threshold", 1, 0, 't'},
-        {"classes", 1, 0, 'c'},    {"min-size", 1, 0, 'm'}, {"max-size", 1, 0, 'M'}, {"threads", 1, 0, 'T'},
-        {"repeat", 1, 0, 'r'},     {"dump-input", 1, 0, 'd'}, {"symbol", 1, 0, 's'}, {"help", 0, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"image", 1, 0, 'i'},   {"json", 1, 0, 'j'},       {"png", 1, 0, 'p'},      {"threshold", 1, 0, 't'},
+        {"classes", 1, 0, 'c'}, {"min-size", 1, 0, 'm'},   {"max-size", 1, 0, 'M'}, {"threads", 1, 0, 'T'},
+        {"repeat", 1, 0, 'r'},  {"dump-input", 1, 0, 'd'}, {"symbol", 1, 0, 's'},   {"help", 0, 0, 'h'},
+        {"top", 1, 0, 'k'},     {0, 0, 0, 0}};
     *o = (options){.threshold = 0.7f, .min_size = 800, .max_size = 1333, .repeat = 1};
-    int c;
-    double v;
-    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
-        const char *bad = NULL;
-        switch (c) {
-        case 'i': o->image = optarg; break;
-        case 'j': o->json = optarg; break;
-        case 'p': o->png = optarg; break;
-        case 'c': o->classes = optarg; break;
-        case 'd': o->dump_input = optarg; break;
-        case 's': o->symbol = optarg; break;
-        case 't': bad = parse_num(optarg, 0, 1, &v) ? NULL : "--threshold takes a number in [0, 1]"; o->threshold = (float)v; break;
-        case 'm': bad = parse_num(optarg, 0, 20000, &v) && v == (int)v ? NULL : "--min-size takes an integer in [0, 20000]"; o->min_size = (int)v; break;
-        case 'M': bad = parse_num(optarg, 1, 20000, &v) && v == (int)v ? NULL : "--max-size takes an integer in [1, 20000]"; o->max_size = (int)v; break;
-        case 'T': bad = parse_num(optarg, 0, 1024, &v) && v == (int)v ? NULL : "--threads takes an integer in [0, 1024]"; o->threads = (int)v; break;
-        case 'r': bad = parse_num(optarg, 1, 100000, &v) && v == (int)v ? NULL : "--repeat takes an integer >= 1"; o->repeat = (int)v; break;
-        case 'h': fputs(usage, stdout); exit(0);
-        default: return die(EXIT_USAGE, "bad option (see --help)");
-        }
-        if (bad)
-            return die(EXIT_USAGE, "%s, not '%.40s'", bad, optarg);
-    }
+    int c, rc;
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1)
+        if ((rc = parse_option(c, optarg, o)))
+            return rc;
     if (optind != argc - 1)
         return die(EXIT_USAGE, optind == argc ? "MODEL missing (see --help)" : "one MODEL expected, got '%.80s' too",
                    argv[optind + 1 < argc ? optind + 1 : optind]);
@@ -149,8 +159,8 @@ static int model_check(model *md)
     const onnxc_tensor_desc *b = md->boxes >= 0 ? &m->outputs[md->boxes] : NULL;
     if (!l || !b || l->dtype != 1 || b->dtype != 1 || l->rank != 3 || b->rank != 3 || l->dims[0] != 1 ||
         b->dims[0] != 1 || l->dims[1] != b->dims[1] || b->dims[2] != 4 || l->dims[2] < 2)
-        return die(EXIT_BAD, "model '%.80s': expected outputs pred_logits float32 [1,Q,C+1] and pred_boxes float32 [1,Q,4]",
-                   m->name);
+        return die(EXIT_BAD, "model '%.80s': expected outputs pred_logits float32 [1,Q,C+1] and pred_boxes "
+                             "float32 [1,Q,4]", m->name);
     md->n_queries = (int)l->dims[1];
     md->n_logits = (int)l->dims[2];
     return 0;
@@ -175,7 +185,8 @@ static int model_open(const options *o, model *md)
         const char *sym = o->symbol ? o->symbol : "onnxc_entry_model";
         md->m = dlsym(md->dl, sym);
         if (!md->m)
-            return die(EXIT_BAD, "%.200s: no symbol '%.100s' (is it a model from onnxc compile --emit lib?)", o->model, sym);
+            return die(EXIT_BAD, "%.200s: no symbol '%.100s' (is it a model from onnxc compile --emit lib?)",
+                       o->model, sym);
     }
     if (md->m->abi != ONNXC_MODEL_ABI)
         return die(EXIT_BAD, "%.200s: model ABI %u, this program's runtime has %u: recompile one of them", o->model,
@@ -212,11 +223,16 @@ static int model_run(const model *md, const options *o, const float *input, void
             rc = die(EXIT_BAD, "run failed: %s", onnxc_error(c));
         t[i] = now_ms() - t0;
     }
+    double first = t ? t[0] : 0;
     if (rc == 0) {
         qsort(t, (size_t)o->repeat, sizeof *t, cmp_double);
         *ms = t[o->repeat / 2];
-        printf("inference: %.1f ms (%s of %d run%s, %d thread%s)\n", *ms, o->repeat > 1 ? "median" : "one",
-               o->repeat, o->repeat > 1 ? "s" : "", onnxc_threads(c), onnxc_threads(c) > 1 ? "s" : "");
+        int n = onnxc_threads(c);
+        if (o->repeat > 1)
+            printf("inference: %.1f ms (median of %d runs, first %.1f ms; %d thread%s)\n", *ms, o->repeat, first, n,
+                   n > 1 ? "s" : "");
+        else
+            printf("inference: %.1f ms (%d thread%s)\n", *ms, n, n > 1 ? "s" : "");
     }
     free(t);
     onnxc_destroy(c);
@@ -309,7 +325,8 @@ static int write_png(const char *path, image *im, const detection *d, int n, con
 
 static void print_detections(const detection *d, int n, const class_names *cn, const options *o)
 {
-    printf("%d detection%s with score >= %.3g:\n", n, n == 1 ? "" : "s", o->threshold);
+    printf("%d detection%s with score >= %.3g", n, n == 1 ? "" : "s", o->threshold);
+    printf(o->top ? " (the %d best at most):\n" : ":\n", o->top);
     for (int i = 0; i < n; i++)
         printf("  %-16.60s %.3f  [%7.1f, %7.1f, %7.1f, %7.1f]  (query %d)\n", cn->names[d[i].label], d[i].score,
                d[i].box[0], d[i].box[1], d[i].box[2], d[i].box[3], d[i].query);
@@ -375,6 +392,8 @@ static int detect(const options *o, const model *md, state *s)
         return rc;
     int n = postprocess(s->outs[md->logits], s->outs[md->boxes], md->n_queries, md->n_logits, &rp, o->threshold,
                         s->dets);
+    if (o->top && n > o->top)
+        n = o->top;
     print_detections(s->dets, n, &s->cn, o);
     if (o->json && (rc = write_json(o->json, o, md, &rp, ms, s->dets, n, &s->cn)))
         return rc;

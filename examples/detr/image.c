@@ -110,8 +110,10 @@ static int load_jpeg(const char *path, FILE *f, image *out, char *err, size_t er
     jpeg_start_decompress(&d);
     size_t stride = (size_t)d.output_width * 3;
     px = malloc(stride * d.output_height);
-    if (!px)
-        longjmp(e.jump, (snprintf(e.msg, sizeof e.msg, "out of memory"), 1));
+    if (!px) {
+        snprintf(e.msg, sizeof e.msg, "out of memory");
+        longjmp(e.jump, 1);
+    }
     while (d.output_scanline < d.output_height) {
         JSAMPROW row = px + stride * d.output_scanline;
         jpeg_read_scanlines(&d, &row, 1);
