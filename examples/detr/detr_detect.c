@@ -18,6 +18,7 @@
 #include <dlfcn.h>
 #include <errno.h>
 #include <getopt.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -275,6 +276,18 @@ static void json_string(FILE *f, const char *s)
     fputc('"', f);
 }
 
+/* A score (7 significant digits) or a pixel coordinate (3 decimals); JSON
+ * has no NaN or infinity: null stands for them. */
+static void json_number(FILE *f, double v, bool pixels)
+{
+    if (!isfinite(v))
+        fputs("null", f);
+    else if (pixels)
+        fprintf(f, "%.3f", v);
+    else
+        fprintf(f, "%.7g", v);
+}
+
 static int write_json(const char *path, const options *o, const model *md, const resize_plan *rp, double ms,
                       const detection *d, int n, const class_names *cn)
 {
@@ -293,8 +306,13 @@ static int write_json(const char *path, const options *o, const model *md, const
     for (int i = 0; i < n; i++) {
         fprintf(f, "%s\n    {\"query\": %d, \"label\": %d, \"name\": ", i ? "," : "", d[i].query, d[i].label);
         json_string(f, cn->names[d[i].label]);
-        fprintf(f, ", \"score\": %.7g, \"box\": [%.3f, %.3f, %.3f, %.3f]}", d[i].score, d[i].box[0], d[i].box[1],
-                d[i].box[2], d[i].box[3]);
+        fputs(", \"score\": ", f);
+        json_number(f, d[i].score, false);
+        for (int k = 0; k < 4; k++) {
+            fputs(k ? ", " : ", \"box\": [", f);
+            json_number(f, d[i].box[k], true);
+        }
+        fputs("]}", f);
     }
     fputs(n ? "\n  ]\n}\n" : "]\n}\n", f);
     if (fclose(f) != 0 || rename(tmp, path) != 0) {
@@ -304,6 +322,13 @@ static int write_json(const char *path, const options *o, const model *md, const
     return 0;
 }
 
+/* A box coordinate as a pixel index for drawing: far-off or NaN values
+ * (from a broken model) become just outside the image. */
+static int to_px(float v, int size)
+{
+    return v >= 0 ? (v < size ? (int)v : size) : -1;
+}
+
 static int write_png(const char *path, image *im, const detection *d, int n, const class_names *cn)
 {
     static const rgb palette[] = {{230, 25, 75}, {60, 180, 75}, {0, 130, 200}, {245, 130, 48},
@@ -311,7 +336,8 @@ static int write_png(const char *path, image *im, const detection *d, int n, con
     int thick = im->w >= 400 && im->h >= 300 ? 3 : 1;
     for (int i = n - 1; i >= 0; i--) { /* best last: drawn on top */
         rgb c = palette[d[i].label % (int)(sizeof palette / sizeof palette[0])];
-        int x0 = (int)d[i].box[0], y0 = (int)d[i].box[1], x1 = (int)d[i].box[2], y1 = (int)d[i].box[3];
+        int x0 = to_px(d[i].box[0], im->w), y0 = to_px(d[i].box[1], im->h);
+        int x1 = to_px(d[i].box[2], im->w), y1 = to_px(d[i].box[3], im->h);
         image_draw_box(im, x0, y0, x1, y1, c, thick);
         char label[80];
         snprintf(label, sizeof label, "%.60s %.2f", cn->names[d[i].label], d[i].score);
