@@ -29,7 +29,7 @@ done
 obj=$out.model.o
 
 t0=$(date +%s%N)
-"$ONNXC" compile "$model" -o "$obj" --emit obj --name detr -q "$@"
+"$ONNXC" compile "$model" -o "$obj" --emit obj --name detr "$@"
 t1=$(date +%s%N)
 echo "compile: $model -> native code in $(( (t1 - t0) / 1000000 )) ms"
 
