@@ -24,7 +24,8 @@ that must be upscaled, DETR sizing without the canvas fit):
   * outputs: the JSON matches the printed run, --top keeps the best, the PNG has the image's size
     and only original, box or label pixels;
   * bad input: missing, empty, non-image, truncated JPEG and PNG, a PNG
-    declaring 30000x30000 pixels, bad options, a library that is no model,
+    declaring 30000x30000 pixels, bad options, a library that is no model or
+    a model that is no DETR,
     too many class names: exit 1 (2 for usage) with a message, no crash.
 """
 import json
@@ -224,6 +225,11 @@ def bad_inputs(exe, lib, image, tmp):
         ("no built-in model", ["builtin", "--image", image], 1, "no built-in model"),
         ("unwritable PNG", [lib, "--image", image, "--png", p("no/dir/x.png")], 1, "cannot create"),
     ]
+    conv = os.path.join(os.path.dirname(MODELS), "small", "tiny_conv.onnx")  # a classifier, not a DETR
+    r = run([ONNXC, "compile", conv, "-o", p("libconv.so"), "--emit", "lib", "-q"])
+    check(r.returncode == 0, "a non-DETR model library compiles (%s)" % r.stderr.strip())
+    cases.append(("a model that is no DETR", [p("libconv.so"), "--image", image], 1,
+                  "expected outputs pred_logits float32 [1,Q,C+1]"))
     if libpng:
         cases.append(("library without a model", [libpng, "--image", image], 1, "no symbol 'onnxc_entry_model'"))
     for what, args, code, msg in cases:
@@ -266,7 +272,8 @@ def main():
         env = dict(os.environ, ONNXC=ONNXC, ONNXC_RUNTIME_DIR=os.path.join(os.path.dirname(ONNXC), "runtime"))
         exe = os.path.join(tmp, "detr_tiny")
         r = run(["sh", os.path.join(SRC, "examples", "detr", "build.sh"), onnx_path, exe], env=env)
-        check(r.returncode == 0, "build.sh links detr_detect with %s (%s)" % (MODEL, (r.stdout + r.stderr).strip()))
+        check(r.returncode == 0, "build.sh links detr_detect with %s%s" %
+              (MODEL, "" if r.returncode == 0 else ": " + (r.stdout + r.stderr).strip()))
         if r.returncode:
             return 1
         lib = os.path.join(tmp, "libtiny.so")

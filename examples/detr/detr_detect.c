@@ -152,6 +152,9 @@ static int model_check(model *md)
     if (in->dtype != 1 || in->rank != 4 || in->dims[0] != 1 || in->dims[1] != 3)
         return die(EXIT_BAD, "model '%.80s': input '%.80s' is %s of rank %d, expected float32 [1,3,H,W]",
                    m->name, in->name, onnxc_dtype_name(in->dtype), in->rank);
+    if (in->dims[2] < 1 || in->dims[3] < 1 || in->dims[2] > IMAGE_MAX_SIDE || in->dims[3] > IMAGE_MAX_SIDE)
+        return die(EXIT_BAD, "model '%.80s': input canvas %lldx%lld is outside 1..%d", m->name,
+                   (long long)in->dims[3], (long long)in->dims[2], IMAGE_MAX_SIDE);
     md->canvas_h = (int)in->dims[2];
     md->canvas_w = (int)in->dims[3];
     md->logits = find_output(m, "pred_logits", 0);
@@ -159,7 +162,8 @@ static int model_check(model *md)
     const onnxc_tensor_desc *l = md->logits >= 0 ? &m->outputs[md->logits] : NULL;
     const onnxc_tensor_desc *b = md->boxes >= 0 ? &m->outputs[md->boxes] : NULL;
     if (!l || !b || l->dtype != 1 || b->dtype != 1 || l->rank != 3 || b->rank != 3 || l->dims[0] != 1 ||
-        b->dims[0] != 1 || l->dims[1] != b->dims[1] || b->dims[2] != 4 || l->dims[2] < 2)
+        b->dims[0] != 1 || l->dims[1] != b->dims[1] || b->dims[2] != 4 || l->dims[2] < 2 || l->dims[1] < 1 ||
+        l->dims[1] > 1000000 || l->dims[2] > 1000000)
         return die(EXIT_BAD, "model '%.80s': expected outputs pred_logits float32 [1,Q,C+1] and pred_boxes "
                              "float32 [1,Q,4]", m->name);
     md->n_queries = (int)l->dims[1];
