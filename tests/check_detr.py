@@ -86,12 +86,15 @@ def check_compiled(onnxc, model, *extra):
     import numpy as np
     stem = model[:-5]
     ref = stem + ".ref"
-    inp = np.load(os.path.join(ref, "inputs.npy"))
-    shape = "inputs:" + "x".join(str(d) for d in inp.shape)
+    shapes = []
+    for n in INPUTS:
+        f = os.path.join(ref, n + ".npy")
+        if os.path.exists(f):
+            shapes += ["--input-shape", n + ":" + "x".join(str(d) for d in np.load(f, mmap_mode="r").shape)]
     with tempfile.TemporaryDirectory() as tmp:
         exe = os.path.join(tmp, "model")
         t = time.time()
-        r = subprocess.run([onnxc, "compile", model, "-o", exe, "--input-shape", shape] + list(extra),
+        r = subprocess.run([onnxc, "compile", model, "-o", exe] + shapes + list(extra),
                            capture_output=True, text=True)
         print(r.stderr.strip())
         if r.returncode:

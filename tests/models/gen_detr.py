@@ -30,6 +30,8 @@ SMALL = {
     "tiny-op12-noaux-b2": TINY + ["--no-aux", "--batch", "2", "--seed", "3"],
     # padded batch: inputs and a bool padding mask, images of different sizes
     "tiny-op12-mask-b2": TINY + ["--mask-input", "--batch", "2", "--seed", "5"],
+    "tiny-op13-mask-dynamic": TINY + ["--mask-input", "--opset", "13", "--dynamic", "--ref-batch", "3",
+                                      "--ref-height", "96", "--ref-width", "136"],
 }
 FULL = {
     "r50-op12": [],
