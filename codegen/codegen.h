@@ -63,6 +63,9 @@ typedef struct {
     double lower_ms, emit_ms, opt_ms, obj_ms;
 } cg_stats;
 const cg_stats *cg_module_stats(const cg_module *m);
+/* Vector width (bits) the kernels are tiled for, from an LLVM feature list
+   ("+avx512f,-avx512fp16,..."; exact names) or else the CPU's family. */
+int cg_vec_bits_for(const char *cpu, const char *features);
 
 /* ---- lowering interface (for lower_*.c) --------------------------------- */
 

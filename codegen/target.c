@@ -50,15 +50,29 @@ ir_status cg_target_init(cg_module *m, ir_diag *d)
     return IR_OK;
 }
 
-int cg_target_vec_bits(const cg_module *m)
+/* +1 when the comma-separated feature list enables NAME exactly, -1 when it
+   disables it, 0 when it does not mention it ("avx512f" is not "avx512fp16"). */
+static int feature_state(const char *features, const char *name)
 {
-    const char *f = m->features ? m->features : "";
-    if (strstr(f, "-avx512f"))
-        return strstr(f, "+avx2") ? 256 : 128;
-    if (strstr(f, "+avx512f"))
+    size_t n = strlen(name);
+    for (const char *p = features; p && *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n + 1 && (p[0] == '+' || p[0] == '-') && !strncmp(p + 1, name, n))
+            return p[0] == '+' ? 1 : -1;
+        p = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+int cg_vec_bits_for(const char *cpu, const char *features)
+{
+    const char *f = features ? features : "";
+    int avx512 = feature_state(f, "avx512f"), avx2 = feature_state(f, "avx2");
+    if (avx512 > 0)
         return 512;
-    if (*f && strstr(f, "+avx2"))
-        return 256;
+    if (avx512 < 0 || (*f && avx2 > 0))
+        return avx2 > 0 ? 256 : 128;
     static const char *const v512[] = {"x86-64-v4", "skylake-avx512", "cascadelake", "cooperlake", "cannonlake",
                                        "icelake", "tigerlake", "rocketlake", "sapphirerapids", "graniterapids",
                                        "emeraldrapids", "znver4", "znver5", "knl", "knm", NULL};
@@ -66,13 +80,15 @@ int cg_target_vec_bits(const cg_module *m)
                                        "meteorlake", "arrowlake", "lunarlake", "gracemont", "znver1", "znver2",
                                        "znver3", "bdver4", "core-avx2", NULL};
     for (int i = 0; v512[i]; i++)
-        if (!strncmp(m->cpu, v512[i], strlen(v512[i])))
+        if (!strncmp(cpu, v512[i], strlen(v512[i])))
             return 512;
     for (int i = 0; v256[i]; i++)
-        if (!strncmp(m->cpu, v256[i], strlen(v256[i])))
+        if (!strncmp(cpu, v256[i], strlen(v256[i])))
             return 256;
     return 128;
 }
+
+int cg_target_vec_bits(const cg_module *m) { return cg_vec_bits_for(m->cpu, m->features); }
 
 void cg_target_apply(cg_module *m)
 {

@@ -494,7 +494,21 @@ static void test_refused(void)
                   IR_ERR_UNSUPPORTED, "output 1 is float64; the compiled kernels support only float32");
 }
 
+/* The host's feature list names avx512fp16 (disabled on Zen 4) beside
+   avx512f: only the exact feature decides the width. */
+static void test_vector_width(void)
+{
+    CU_ASSERT_EQUAL(cg_vec_bits_for("znver4", "+avx2,+avx512f,-avx512fp16,+fma"), 512);
+    CU_ASSERT_EQUAL(cg_vec_bits_for("znver4", "-avx512fp16,+avx512f,+avx2"), 512);
+    CU_ASSERT_EQUAL(cg_vec_bits_for("znver4", "+avx2,-avx512f,-avx512fp16"), 256);
+    CU_ASSERT_EQUAL(cg_vec_bits_for("x86-64", "+sse2,-avx512f,-avx2"), 128);
+    CU_ASSERT_EQUAL(cg_vec_bits_for("x86-64-v4", ""), 512);
+    CU_ASSERT_EQUAL(cg_vec_bits_for("haswell", NULL), 256);
+    CU_ASSERT_EQUAL(cg_vec_bits_for("x86-64", ""), 128);
+}
+
 static const tu_case cases[] = {
+    {"vector_width", test_vector_width},
     {"conv_3x3", test_conv_3x3},
     {"conv_pointwise_residual_relu", test_conv_pointwise_residual_relu},
     {"conv_strided_dilated_padded", test_conv_strided_dilated_padded},
