@@ -68,6 +68,20 @@ def check_run(onnxc, model, engine="ref", *extra):
         return r.returncode
 
 
+def compile_exe(onnxc, model, tmp, args):
+    """TMP/model: MODEL compiled with --input-shape ARGS[0] and ARGS[1:];
+    None if the compile failed."""
+    exe = os.path.join(tmp, "model")
+    t = time.time()
+    r = subprocess.run([onnxc, "compile", model, "-o", exe, "--input-shape"] + args, capture_output=True, text=True)
+    print(r.stderr.strip())
+    if r.returncode:
+        print(f"compile failed: exit {r.returncode}")
+        return None
+    print(f"compiled in {time.time() - t:.1f} s, {os.path.getsize(exe) / 1e6:.1f} MB")
+    return exe
+
+
 def check_compiled(onnxc, model, *extra):
     """Compiles MODEL to an executable, runs it on the reference input and
     compares every output (numpy allclose, rtol 1e-3, atol 1e-4) with the
@@ -82,15 +96,9 @@ def check_compiled(onnxc, model, *extra):
     inp = np.load(os.path.join(ref, "inputs.npy"))
     shape = "inputs:" + "x".join(str(d) for d in inp.shape)
     with tempfile.TemporaryDirectory() as tmp:
-        exe = os.path.join(tmp, "model")
-        t = time.time()
-        r = subprocess.run([onnxc, "compile", model, "-o", exe, "--input-shape", shape] + list(extra),
-                           capture_output=True, text=True)
-        print(r.stderr.strip())
-        if r.returncode:
-            print(f"compile failed: exit {r.returncode}")
+        exe = compile_exe(onnxc, model, tmp, [shape] + list(extra))
+        if not exe:
             return 1
-        print(f"compiled in {time.time() - t:.1f} s, {os.path.getsize(exe) / 1e6:.1f} MB")
         out = os.path.join(tmp, "out")
         r = subprocess.run([exe, "--input", "inputs=" + os.path.join(ref, "inputs.npy"), "--output-dir", out,
                             "--repeat", "2"], capture_output=True, text=True)
@@ -130,15 +138,9 @@ def check_shapes(onnxc, model, *others):
     stems = [model[:-5]] + [o[:-5] for o in others]
     shapes = ["x".join(str(d) for d in np.load(os.path.join(s + ".ref", "inputs.npy")).shape) for s in stems]
     with tempfile.TemporaryDirectory() as tmp:
-        exe = os.path.join(tmp, "model")
-        t = time.time()
-        r = subprocess.run([onnxc, "compile", model, "-o", exe, "--input-shape", "inputs:" + ",".join(shapes)],
-                           capture_output=True, text=True)
-        print(r.stderr.strip())
-        if r.returncode:
-            print(f"compile failed: exit {r.returncode}")
+        exe = compile_exe(onnxc, model, tmp, ["inputs:" + ",".join(shapes)])
+        if not exe:
             return 1
-        print(f"compiled {len(shapes)} shapes in {time.time() - t:.1f} s, {os.path.getsize(exe) / 1e6:.1f} MB")
         bad = 0
         for stem, shape in zip(stems, shapes):
             out = os.path.join(tmp, "out-" + shape)
