@@ -98,10 +98,12 @@ int32_t cg_buf(cg_program *p, int32_t v)
 
 /* ---- pins ----------------------------------------------------------------- */
 
+/* GEMM `seq` of the `dup`-th node named `node` (names need not be unique,
+ * and are often empty) chose (mr, nv). */
 typedef struct {
     uint64_t hash; /* of the node name */
     char *node;
-    uint32_t seq;
+    uint32_t dup, seq;
     int32_t mr, nv;
 } pin;
 
@@ -110,7 +112,7 @@ struct cg_pins {
     uint32_t n, cap;
     const char *node; /* the node being lowered, NULL if it has no constant input */
     uint64_t hash;
-    uint32_t seq; /* GEMMs planned so far for it */
+    uint32_t dup, seq; /* earlier nodes of its name; GEMMs planned so far for it */
 };
 
 cg_pins *cg_pins_new(void) { return calloc(1, sizeof(cg_pins)); }
@@ -139,10 +141,12 @@ static void pins_begin(cg_pins *t, const ir_graph *g, const ir_node *n)
     if (!t)
         return;
     t->node = NULL;
-    t->seq = 0;
+    t->seq = t->dup = 0;
     for (uint32_t i = 0; i < n->n_inputs && !t->node; i++)
         if (n->inputs[i] >= 0 && (g->values[n->inputs[i]].flags & IR_VALUE_CONST))
             t->node = n->name;
+    for (const ir_node *o = g->nodes; t->node && o < n; o++)
+        t->dup += !strcmp(o->name, n->name);
     t->hash = t->node ? name_hash(t->node) : 0;
 }
 
@@ -154,7 +158,7 @@ void cg_pin_kernel(const cg_program *p, int32_t *mr, int32_t *nv)
     uint32_t seq = t->seq++;
     for (uint32_t i = 0; i < t->n; i++) {
         const pin *q = &t->items[i];
-        if (q->hash == t->hash && q->seq == seq && !strcmp(q->node, t->node)) {
+        if (q->hash == t->hash && q->dup == t->dup && q->seq == seq && !strcmp(q->node, t->node)) {
             *mr = q->mr;
             *nv = q->nv;
             return;
@@ -170,7 +174,7 @@ void cg_pin_kernel(const cg_program *p, int32_t *mr, int32_t *nv)
     }
     char *name = strdup(t->node);
     if (name)
-        t->items[t->n++] = (pin){t->hash, name, seq, *mr, *nv};
+        t->items[t->n++] = (pin){t->hash, name, t->dup, seq, *mr, *nv};
 }
 
 /* ---- lowering -------------------------------------------------------------- */
