@@ -25,7 +25,7 @@
 #define ONNXC_MAX_RANK 8
 
 /* One node's work item. bufs[i] is buffer i's address for this run; scratch
- * is this thread's scratch area (model->scratch_bytes, 64-byte aligned). */
+ * is this thread's scratch area (entry->scratch_bytes, 64-byte aligned). */
 typedef void (*onnxc_task_fn)(void *const *bufs, int64_t task, void *scratch);
 
 typedef struct {
