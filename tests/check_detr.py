@@ -6,6 +6,12 @@
   check_detr.py compile ONNXC MODEL [ARGS...]
                                          compiled to an executable, outputs equal
                                          PyTorch's (rtol 1e-3, atol 1e-4)
+  check_detr.py shapes ONNXC MODEL OTHER...
+                                         MODEL compiled for the input shapes of
+                                         its reference and of each OTHER's (the
+                                         same model exported with references at
+                                         other shapes) into one executable; each
+                                         entry's outputs equal PyTorch's there
   check_detr.py run ONNXC MODEL [ENGINE [ARGS...]]
                                          the model's outputs equal PyTorch's
                                          (rtol 1e-3, atol 1e-4) via `onnxc run`
@@ -75,6 +81,20 @@ def check_run(onnxc, model, engine="ref", *extra):
         return r.returncode
 
 
+def compile_exe(onnxc, model, tmp, args):
+    """TMP/model: MODEL compiled with the extra arguments ARGS; None if the
+    compile failed."""
+    exe = os.path.join(tmp, "model")
+    t = time.time()
+    r = subprocess.run([onnxc, "compile", model, "-o", exe] + args, capture_output=True, text=True)
+    print(r.stderr.strip())
+    if r.returncode:
+        print(f"compile failed: exit {r.returncode}")
+        return None
+    print(f"compiled in {time.time() - t:.1f} s, {os.path.getsize(exe) / 1e6:.1f} MB")
+    return exe
+
+
 def check_compiled(onnxc, model, *extra):
     """Compiles MODEL to an executable, runs it on the reference input and
     compares every output (numpy allclose, rtol 1e-3, atol 1e-4) with the
@@ -92,34 +112,58 @@ def check_compiled(onnxc, model, *extra):
         if os.path.exists(f):
             shapes += ["--input-shape", n + ":" + "x".join(str(d) for d in np.load(f, mmap_mode="r").shape)]
     with tempfile.TemporaryDirectory() as tmp:
-        exe = os.path.join(tmp, "model")
-        t = time.time()
-        r = subprocess.run([onnxc, "compile", model, "-o", exe] + shapes + list(extra),
-                           capture_output=True, text=True)
-        print(r.stderr.strip())
-        if r.returncode:
-            print(f"compile failed: exit {r.returncode}")
+        exe = compile_exe(onnxc, model, tmp, shapes + list(extra))
+        if not exe:
             return 1
-        print(f"compiled in {time.time() - t:.1f} s, {os.path.getsize(exe) / 1e6:.1f} MB")
         out = os.path.join(tmp, "out")
         r = subprocess.run([exe] + input_args(ref) + ["--output-dir", out, "--repeat", "2"],
                            capture_output=True, text=True)
         print(r.stdout + r.stderr)
         if r.returncode:
             return 1
-        truth = stem + ".ref64" if os.path.isdir(stem + ".ref64") else ref
-        print("judged against", "the float64 truth" if truth != ref else "PyTorch's float32 outputs")
+        return compare_outputs(out, stem)
+
+
+def compare_outputs(out, stem):
+    """Every output in OUT against STEM.ref64/ (the float64 truth) if it
+    exists, else STEM.ref/ (rtol 1e-3, atol 1e-4); returns 1 on a difference."""
+    import numpy as np
+    ref = stem + ".ref"
+    truth = stem + ".ref64" if os.path.isdir(stem + ".ref64") else ref
+    print("judged against", "the float64 truth" if truth != ref else "PyTorch's float32 outputs")
+    bad = 0
+    for f in sorted(os.listdir(ref)):
+        if f[:-4] in INPUTS or not f.endswith(".npy"):
+            continue
+        a, b = np.load(os.path.join(out, f)), np.load(os.path.join(truth, f))
+        p32 = np.load(os.path.join(ref, f))
+        ok = a.shape == b.shape and np.allclose(a, b, rtol=1e-3, atol=1e-4)
+        bad += not ok
+        err = np.abs(a - b).max() if a.shape == b.shape else float("inf")
+        e32 = np.abs(a - p32).max() if a.shape == p32.shape else float("inf")
+        print(f"compare {f[:-4]:<14} {str(a.shape):<16} max abs {err:.3g} (vs PyTorch f32 {e32:.3g}): "
+              f"{'ok' if ok else 'FAIL'}")
+    return 1 if bad else 0
+
+
+def check_shapes(onnxc, model, *others):
+    """MODEL compiled once for the reference input shapes of MODEL and every
+    OTHER; the executable runs each reference input (selecting its entry)
+    and every output equals that reference."""
+    import numpy as np
+    stems = [model[:-5]] + [o[:-5] for o in others]
+    shapes = ["x".join(str(d) for d in np.load(os.path.join(s + ".ref", "inputs.npy")).shape) for s in stems]
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = compile_exe(onnxc, model, tmp, ["--input-shape", "inputs:" + ",".join(shapes)])
+        if not exe:
+            return 1
         bad = 0
-        for f in sorted(os.listdir(ref)):
-            if f[:-4] in INPUTS or not f.endswith(".npy"):
-                continue
-            a, b = np.load(os.path.join(out, f)), np.load(os.path.join(truth, f))
-            p32 = np.load(os.path.join(ref, f))
-            ok = a.shape == b.shape and np.allclose(a, b, rtol=1e-3, atol=1e-4)
-            bad += not ok
-            err = np.abs(a - b).max() if a.shape == b.shape else float("inf")
-            e32 = np.abs(a - p32).max() if a.shape == p32.shape else float("inf")
-            print(f"compare {f[:-4]:<14} max abs {err:.3g} (vs PyTorch f32 {e32:.3g}): {'ok' if ok else 'FAIL'}")
+        for stem, shape in zip(stems, shapes):
+            out = os.path.join(tmp, "out-" + shape)
+            r = subprocess.run([exe, "--input", "inputs=" + os.path.join(stem + ".ref", "inputs.npy"),
+                                "--output-dir", out], capture_output=True, text=True)
+            print(f"entry {shape}: exit {r.returncode}\n" + r.stdout + r.stderr)
+            bad += 1 if r.returncode else compare_outputs(out, stem)
         return 1 if bad else 0
 
 
@@ -129,9 +173,11 @@ def main():
         sys.exit(check_inspect(sys.argv[2], sys.argv[3]))
     if mode == "compile":
         sys.exit(check_compiled(sys.argv[2], sys.argv[3], *sys.argv[4:]))
+    if mode == "shapes":
+        sys.exit(check_shapes(sys.argv[2], sys.argv[3], *sys.argv[4:]))
     if mode == "run":
         sys.exit(check_run(sys.argv[2], sys.argv[3], *sys.argv[4:]))
-    sys.exit("usage: check_detr.py inspect|run ...")
+    sys.exit("usage: check_detr.py inspect|compile|shapes|run ...")
 
 
 if __name__ == "__main__":

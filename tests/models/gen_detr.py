@@ -32,6 +32,10 @@ SMALL = {
     "tiny-op12-mask-b2": TINY + ["--mask-input", "--batch", "2", "--seed", "5"],
     "tiny-op13-mask-dynamic": TINY + ["--mask-input", "--opset", "13", "--dynamic", "--ref-batch", "3",
                                       "--ref-height", "96", "--ref-width", "136"],
+    # the same weights as tiny-op13-dynamic (same seed), PyTorch's outputs at
+    # other shapes: the references of a multi-shape compile (check_detr.py shapes)
+    "tiny-op13-dynamic-128x96": TINY + ["--opset", "13", "--dynamic", "--ref-height", "128", "--ref-width", "96"],
+    "tiny-op13-dynamic-160x128": TINY + ["--opset", "13", "--dynamic", "--ref-height", "160", "--ref-width", "128"],
 }
 FULL = {
     "r50-op12": [],
