@@ -36,19 +36,20 @@ static float *alloc_tensor(const onnxc_tensor_desc *t)
 int main(void)
 {
     const onnxc_model *m = &net_model;
+    const onnxc_entry *e = &m->entries[0]; /* compiled for one shape: entry 0 */
     float *in[net_NUM_INPUTS] = {0}, *out[net_NUM_OUTPUTS] = {0};
     int rc = 1;
     for (uint32_t i = 0; i < m->n_inputs; i++) {
-        if (!(in[i] = alloc_tensor(&m->inputs[i])))
+        if (!(in[i] = alloc_tensor(&e->inputs[i])))
             goto done;
-        uint64_t n = onnxc_tensor_bytes(&m->inputs[i]) / sizeof(float);
+        uint64_t n = onnxc_tensor_bytes(&e->inputs[i]) / sizeof(float);
         for (uint64_t k = 0; k < n; k++)
             in[i][k] = (float)((int)(k % 7) - 3) / 4;
-        print_tensor("input ", &m->inputs[i]);
+        print_tensor("input ", &e->inputs[i]);
         printf(": ((i %% 7) - 3) / 4\n");
     }
     for (uint32_t i = 0; i < m->n_outputs; i++)
-        if (!(out[i] = alloc_tensor(&m->outputs[i])))
+        if (!(out[i] = alloc_tensor(&e->outputs[i])))
             goto done;
 
     onnxc_status err;
@@ -61,9 +62,9 @@ int main(void)
         fprintf(stderr, "net_run: %s\n", onnxc_error(c));
     } else {
         for (uint32_t i = 0; i < m->n_outputs; i++) {
-            uint64_t n = onnxc_tensor_bytes(&m->outputs[i]) / sizeof(float);
+            uint64_t n = onnxc_tensor_bytes(&e->outputs[i]) / sizeof(float);
             double sum = 0;
-            print_tensor("output", &m->outputs[i]);
+            print_tensor("output", &e->outputs[i]);
             printf(":");
             for (uint64_t k = 0; k < n; k++) {
                 sum += out[i][k];

@@ -44,6 +44,7 @@ typedef struct {
 
 typedef struct {
     const onnxc_model *m;
+    const onnxc_entry *e; /* the entry (compiled shape) used: the first */
     void *dl;
     int canvas_h, canvas_w;
     int logits, boxes; /* output indices */
@@ -133,10 +134,10 @@ static int parse_options(int argc, char **argv, options *o)
     return 0;
 }
 
-static int find_output(const onnxc_model *m, const char *name, int fallback)
+static int find_output(const onnxc_model *m, const onnxc_entry *e, const char *name, int fallback)
 {
     for (uint32_t i = 0; i < m->n_outputs; i++)
-        if (m->outputs[i].name && !strcmp(m->outputs[i].name, name))
+        if (e->outputs[i].name && !strcmp(e->outputs[i].name, name))
             return (int)i;
     return fallback < (int)m->n_outputs ? fallback : -1;
 }
@@ -148,7 +149,8 @@ static int model_check(model *md)
     const onnxc_model *m = md->m;
     if (m->n_inputs != 1)
         return die(EXIT_BAD, "model '%.80s': expected one input (the image), found %u", m->name, m->n_inputs);
-    const onnxc_tensor_desc *in = &m->inputs[0];
+    const onnxc_entry *e = md->e = &m->entries[0];
+    const onnxc_tensor_desc *in = &e->inputs[0];
     if (in->dtype != 1 || in->rank != 4 || in->dims[0] != 1 || in->dims[1] != 3)
         return die(EXIT_BAD, "model '%.80s': input '%.80s' is %s of rank %d, expected float32 [1,3,H,W]",
                    m->name, in->name, onnxc_dtype_name(in->dtype), in->rank);
@@ -157,10 +159,10 @@ static int model_check(model *md)
                    (long long)in->dims[3], (long long)in->dims[2], IMAGE_MAX_SIDE);
     md->canvas_h = (int)in->dims[2];
     md->canvas_w = (int)in->dims[3];
-    md->logits = find_output(m, "pred_logits", 0);
-    md->boxes = find_output(m, "pred_boxes", 1);
-    const onnxc_tensor_desc *l = md->logits >= 0 ? &m->outputs[md->logits] : NULL;
-    const onnxc_tensor_desc *b = md->boxes >= 0 ? &m->outputs[md->boxes] : NULL;
+    md->logits = find_output(m, e, "pred_logits", 0);
+    md->boxes = find_output(m, e, "pred_boxes", 1);
+    const onnxc_tensor_desc *l = md->logits >= 0 ? &e->outputs[md->logits] : NULL;
+    const onnxc_tensor_desc *b = md->boxes >= 0 ? &e->outputs[md->boxes] : NULL;
     if (!l || !b || l->dtype != 1 || b->dtype != 1 || l->rank != 3 || b->rank != 3 || l->dims[0] != 1 ||
         b->dims[0] != 1 || l->dims[1] != b->dims[1] || b->dims[2] != 4 || l->dims[2] < 2 || l->dims[1] < 1 ||
         l->dims[1] > 1000000 || l->dims[2] > 1000000)
@@ -394,7 +396,7 @@ static int alloc_buffers(state *s, const model *md)
     if (!s->input || !s->outs || !s->dets)
         return die(EXIT_BAD, "out of memory");
     for (uint32_t i = 0; i < m->n_outputs; i++)
-        if (!(s->outs[i] = aligned_alloc(64, (onnxc_tensor_bytes(&m->outputs[i]) + 63) / 64 * 64)))
+        if (!(s->outs[i] = aligned_alloc(64, (onnxc_tensor_bytes(&md->e->outputs[i]) + 63) / 64 * 64)))
             return die(EXIT_BAD, "out of memory");
     return 0;
 }
