@@ -179,7 +179,7 @@ KERNEL(wino)
     wino_transform_in(d, V, X, buf, tmp, t0, nb, nr);
     int64_t ms = d->msub * d->nbp;
     for (int64_t ma = m0; ma < m1; ma += d->msub) {
-        dk_tile t;
+        dk_tile t = {0}; /* no epilogue: t.e stays zero */
         t.a_ps = d->c * mr;
         t.b_ps = d->c * nr;
         t.ldc = d->nbp;

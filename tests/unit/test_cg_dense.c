@@ -373,6 +373,10 @@ static void test_wino_blocks(void)
                "%y : f32[?] = onnxc.FusedConv(%x, %w, %b, %r) {pads=[1,1,1,1], activation=relu}  # c\n"
                "output %y : f32[?]\n",
                40, 2);
+    if (getenv("WINO_BIG"))
+        check_wino("opset ai.onnx 13\ninput %x : f32[1,64,200,267]\nconst %w : f32[64,64,3,3] = random\n"
+               "%y : f32[?] = Conv(%x, %w) {pads=[1,1,1,1]}  # c\noutput %y : f32[?]\n",
+               64, 2);
     check_wino("opset ai.onnx 13\ninput %x : f32[1,64,9,9]\nconst %w : f32[100,64,3,3] = random\n"
                "%y : f32[?] = Conv(%x, %w) {pads=[1,1,1,1]}  # c\noutput %y : f32[?]\n",
                64, 2);
