@@ -281,6 +281,9 @@ static void summary(const compile_opts *o, const ir_graph *g, const cg_module *m
     fprintf(stderr, "onnxc:   %u nodes; weights %.1f MB; workspace %.1f MB; scratch %.1f KB/thread; file %.1f MB\n",
             g->n_nodes, (double)s->const_bytes / 1e6, (double)s->arena_bytes / 1e6, (double)s->scratch_bytes / 1e3,
             (double)size / 1e6);
+    if (s->wino_convs)
+        fprintf(stderr, "onnxc:   %u convolution%s Winograd F(4x4,3x3) (ONNXC_CONV_ALGO=auto|direct|winograd)\n",
+                s->wino_convs, s->wino_convs > 1 ? "s" : "");
 }
 
 int cmd_compile(int argc, char **argv)

@@ -55,6 +55,7 @@ void cg_jit_free(cg_jit *j);
 /* Statistics of the last build. */
 typedef struct {
     uint32_t nodes;
+    uint32_t wino_convs; /* convolutions lowered to the Winograd kernel */
     uint64_t const_bytes, arena_bytes, scratch_bytes;
     double lower_ms, emit_ms, opt_ms, obj_ms;
 } cg_stats;

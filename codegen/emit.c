@@ -189,7 +189,7 @@ static ir_status node_descs(cg_module *m, LLVMValueRef *out, uint32_t *count, ir
                 free(items);
                 return st;
             }
-            if (phase || ph->next)
+            if (phase || ph->next || !strcmp(ph->kernel, "wino")) /* the profile shows the algorithm */
                 snprintf(name, sizeof name, "%.250s [%s]", n->name, ph->kernel);
             else
                 snprintf(name, sizeof name, "%.250s", n->name);
@@ -254,6 +254,8 @@ static ir_status emit_model(cg_module *m, ir_diag *d)
     m->stats.arena_bytes = arena;
     m->stats.scratch_bytes = p->scratch_bytes;
     m->stats.nodes = g->n_nodes;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        m->stats.wino_convs += !strcmp(p->nodes[i].kernel, "wino");
     return IR_OK;
 }
 

@@ -85,6 +85,9 @@ def check_compiled(onnxc, model, *extra):
             print(f"compile failed: exit {r.returncode}")
             return 1
         print(f"compiled in {time.time() - t:.1f} s, {os.path.getsize(exe) / 1e6:.1f} MB")
+        if os.environ.get("ONNXC_CONV_ALGO") == "winograd" and "Winograd" not in r.stderr:
+            print("FAIL: ONNXC_CONV_ALGO=winograd but the compile report shows no Winograd convolution")
+            return 1
         out = os.path.join(tmp, "out")
         r = subprocess.run([exe, "--input", "inputs=" + os.path.join(ref, "inputs.npy"), "--output-dir", out,
                             "--repeat", "2"], capture_output=True, text=True)
