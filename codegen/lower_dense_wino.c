@@ -50,12 +50,17 @@ static void wino_weights(const float *w, int64_t m, int64_t c, float *u)
 }
 
 /* Tiles per task and output-channel blocks: as many tiles as keep V in
- * L2, then the split of M whose busiest thread has the least work. */
+ * L2, or all of them when that at most doubles V (deep layers on small
+ * images, where the transformed weights dominate the traffic and each
+ * block rereads them), then the split of M whose busiest thread has the
+ * least work. */
 static void wino_plan(const cg_program *p, struct k_wino *k)
 {
     int64_t nr = 16 * (int64_t)k->nv, threads = cg_threads_hint(p);
     int64_t per = V_BUDGET / (36 * 4 * k->c * nr);
     per = per < 1 ? 1 : per;
+    if (cdiv(k->tiles, nr) <= 2 * per) /* all tiles in one block: U (large here) is read once */
+        per = cdiv(k->tiles, nr);
     k->nb = per * nr < k->tiles ? per * nr : k->tiles;
     k->nbp = rup(k->nb, nr);
     k->t_blocks = cdiv(k->tiles, k->nb);
