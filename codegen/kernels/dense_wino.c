@@ -113,7 +113,7 @@ DK_INLINE void wino_in(float *restrict v, int64_t vs, const float *restrict buf,
 /* Output transform of output channel row `mrow` for one run, epilogue
  * included, into Y's channel plane yc. mp points at M[0][mrow][jl] (xi
  * stride ms); tmp holds 40 x nr floats. */
-DK_INLINE void wino_out(const struct k_wino *d, float *restrict yc, const float *restrict rc, float bias,
+DK_INLINE void wino_out(const struct k_wino *d, float *yc, const float *rc, float bias,
                         const float *restrict mp, int64_t ms, float *restrict tmp, const wino_run *r, int64_t nr)
 {
     int64_t len = r->len;
