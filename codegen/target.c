@@ -50,14 +50,25 @@ ir_status cg_target_init(cg_module *m, ir_diag *d)
     return IR_OK;
 }
 
+/* Whether the comma-separated feature list f holds exactly `tok` ("-avx512f"
+ * must not match "-avx512fp16", which AVX-512 CPUs without FP16 list). */
+static bool has_feature(const char *f, const char *tok)
+{
+    size_t n = strlen(tok);
+    for (const char *p = strstr(f, tok); p; p = strstr(p + 1, tok))
+        if ((p == f || p[-1] == ',') && (p[n] == ',' || p[n] == 0))
+            return true;
+    return false;
+}
+
 int cg_target_vec_bits(const cg_module *m)
 {
     const char *f = m->features ? m->features : "";
-    if (strstr(f, "-avx512f"))
-        return strstr(f, "+avx2") ? 256 : 128;
-    if (strstr(f, "+avx512f"))
+    if (has_feature(f, "-avx512f"))
+        return has_feature(f, "+avx2") ? 256 : 128;
+    if (has_feature(f, "+avx512f"))
         return 512;
-    if (*f && strstr(f, "+avx2"))
+    if (*f && has_feature(f, "+avx2"))
         return 256;
     static const char *const v512[] = {"x86-64-v4", "skylake-avx512", "cascadelake", "cooperlake", "cannonlake",
                                        "icelake", "tigerlake", "rocketlake", "sapphirerapids", "graniterapids",
