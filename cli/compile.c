@@ -349,6 +349,13 @@ static void input_shapes(const ir_graph *g, char *buf, size_t n)
     }
 }
 
+static void summary_wino(const cg_stats *s)
+{
+    if (s->wino_convs)
+        fprintf(stderr, "onnxc:   %u convolution%s Winograd F(4x4,3x3)%s (ONNXC_CONV_ALGO=auto|direct|winograd)\n",
+                s->wino_convs, s->wino_convs > 1 ? "s" : "", s->n_entries > 1 ? " in all entries" : "");
+}
+
 static void summary(const compile_opts *o, ir_graph *const *gs, const cg_module *m, double t0)
 {
     if (o->quiet)
@@ -362,6 +369,7 @@ static void summary(const compile_opts *o, ir_graph *const *gs, const cg_module 
         fprintf(stderr, "\nonnxc:   %u nodes; weights %.1f MB (%llu bytes); workspace %.1f MB; scratch %.1f KB/thread; "
                 "file %.1f MB\n", gs[0]->n_nodes, (double)s->const_bytes / 1e6, (unsigned long long)s->const_bytes,
                 (double)s->arena_bytes / 1e6, (double)s->scratch_bytes / 1e3, (double)size / 1e6);
+        summary_wino(s);
         return;
     }
     fprintf(stderr, ", %u entries\nonnxc:   constant data %.1f MB (%llu bytes), each stored once; workspace %.1f MB "
@@ -375,6 +383,7 @@ static void summary(const compile_opts *o, ir_graph *const *gs, const cg_module 
                 "workspace %.1f MB; scratch %.1f KB/thread\n", e, shapes, es->nodes, (double)es->const_bytes / 1e6,
                 (double)es->shared_bytes / 1e6, (double)es->arena_bytes / 1e6, (double)es->scratch_bytes / 1e3);
     }
+    summary_wino(s);
 }
 
 /* Loads and optimizes the model once per entry (each at its input shapes). */

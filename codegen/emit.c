@@ -231,7 +231,7 @@ static ir_status node_descs(cg_module *m, uint32_t e, LLVMValueRef *out, uint32_
                 free(items);
                 return st;
             }
-            if (phase || ph->next)
+            if (phase || ph->next || !strcmp(ph->kernel, "wino")) /* the profile shows the algorithm */
                 snprintf(name, sizeof name, "%.250s [%s]", n->name, ph->kernel);
             else
                 snprintf(name, sizeof name, "%.250s", n->name);
@@ -299,6 +299,8 @@ static ir_status emit_entry(cg_module *m, uint32_t e, LLVMValueRef *out, ir_diag
     es->arena_bytes = arena;
     es->scratch_bytes = p->scratch_bytes;
     m->stats.nodes += g->n_nodes;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        m->stats.wino_convs += !strcmp(p->nodes[i].kernel, "wino");
     m->stats.arena_bytes = arena > m->stats.arena_bytes ? arena : m->stats.arena_bytes;
     m->stats.scratch_bytes = p->scratch_bytes > m->stats.scratch_bytes ? p->scratch_bytes : m->stats.scratch_bytes;
     return IR_OK;

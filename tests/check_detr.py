@@ -92,6 +92,9 @@ def compile_exe(onnxc, model, tmp, args):
         print(f"compile failed: exit {r.returncode}")
         return None
     print(f"compiled in {time.time() - t:.1f} s, {os.path.getsize(exe) / 1e6:.1f} MB")
+    if os.environ.get("ONNXC_CONV_ALGO") == "winograd" and "Winograd" not in r.stderr:
+        print("FAIL: ONNXC_CONV_ALGO=winograd but the compile report shows no Winograd convolution")
+        return None
     return exe
 
 

@@ -20,6 +20,7 @@
 KERNEL(gemm);
 KERNEL(gemm_multi);
 KERNEL(conv);
+KERNEL(wino);
 KERNEL(attn);
 KERNEL(layernorm);
 KERNEL(softmax);
@@ -36,6 +37,7 @@ typedef void (*kfn)(const void *d, void *const *bufs, int64_t task, void *scratc
 WRAP(gemm)
 WRAP(gemm_multi)
 WRAP(conv)
+WRAP(wino)
 WRAP(attn)
 WRAP(layernorm)
 WRAP(softmax)
@@ -44,6 +46,7 @@ static const struct {
     const char *name;
     kfn fn;
 } kernel_table[] = {{"gemm", run_gemm},     {"gemm_multi", run_gemm_multi}, {"conv", run_conv},
+                    {"wino", run_wino},
                     {"attn", run_attn},     {"layernorm", run_layernorm},   {"softmax", run_softmax}};
 
 static kfn find_kernel(const char *name)
@@ -321,6 +324,103 @@ static void test_conv_tiles(void)
 
 /* ---- matrix products ---------------------------------------------------- */
 
+/* ---- Winograd convolution ----------------------------------------------- */
+
+/* F(4x4, 3x3) against the reference's direct sum. Its error is the float32
+ * rounding of the transforms, whose coefficients (up to 8 in At, 5 in Bt)
+ * amplify it; unlike a direct sum's error it does not shrink with the
+ * output element, so the bound is absolute: about eps x growth x sum|x w|.
+ * With |x|, |w| <= 1, sum|x w| <= 9C; the tolerance 4e-6 * 9C (~34 eps per
+ * unit of that bound) is ~8x the largest error measured here (1.6e-4 at
+ * C = 40, outputs up to ~25) and ~100x below one dropped or doubled input
+ * term (|x w| ~ 0.25). */
+static double wino_tol(int64_t c) { return 4e-6 * 9.0 * (double)c; }
+
+/* Lowers text with ONNXC_CONV_ALGO=algo and returns the first node's kernel
+ * name (a copy), or "" when the lowering fails. */
+static const char *lowered_kernel(const char *text, const char *algo)
+{
+    static char name[32];
+    name[0] = 0;
+    setenv("ONNXC_CONV_ALGO", algo, 1);
+    ir_graph *g = parse(text);
+    ir_diag d;
+    cg_program *p = NULL;
+    if (g && !cg_program_build_for(g, 2, vec_bits, &p, &d))
+        snprintf(name, sizeof name, "%s", p->nodes[0].kernel);
+    unsetenv("ONNXC_CONV_ALGO");
+    cg_program_free(p);
+    ir_graph_free(g);
+    return name;
+}
+
+static void check_wino(const char *text, int64_t c, int64_t min_tasks)
+{
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(text, "winograd"), "wino");
+    setenv("ONNXC_CONV_ALGO", "winograd", 1);
+    check_graph(text, 0, wino_tol(c), min_tasks);
+    unsetenv("ONNXC_CONV_ALGO");
+}
+
+static void test_wino_odd(void)
+{
+    /* H, W not multiples of 4, channels not multiples of 16, batch 2, bias, residual, ReLU */
+    check_wino("opset ai.onnx 13\ninput %x : f32[2,19,13,17]\ninput %r : f32[2,21,13,17]\n"
+               "const %w : f32[21,19,3,3] = random\nconst %b : f32[21] = random\n"
+               "%y : f32[?] = onnxc.FusedConv(%x, %w, %b, %r) {pads=[1,1,1,1], activation=relu}  # c\n"
+               "output %y : f32[?]\n",
+               19, 2);
+    /* no padding; asymmetric padding; no bias */
+    check_wino("opset ai.onnx 13\ninput %x : f32[1,17,11,10]\nconst %w : f32[9,17,3,3] = random\n"
+               "const %b : f32[9] = random\n%y : f32[?] = Conv(%x, %w, %b)  # c\noutput %y : f32[?]\n",
+               17, 1);
+    check_wino("opset ai.onnx 13\ninput %x : f32[1,23,11,10]\nconst %w : f32[30,23,3,3] = random\n"
+               "%y : f32[?] = onnxc.FusedConv(%x, %w) {pads=[0,2,1,1], activation=relu}  # c\noutput %y : f32[?]\n",
+               23, 1);
+    /* tiny images: one partial tile, one row of tiles */
+    check_wino("opset ai.onnx 13\ninput %x : f32[2,5,3,2]\nconst %w : f32[3,5,3,3] = random\n"
+               "%y : f32[?] = Conv(%x, %w) {pads=[1,1,1,1]}  # c\noutput %y : f32[?]\n",
+               5, 2);
+}
+
+static void test_wino_blocks(void)
+{
+    /* several tile blocks (runs crossing tile rows and B panels), M in
+     * several blocks and steps, a partial last panel of tiles */
+    check_wino("opset ai.onnx 13\ninput %x : f32[1,40,45,70]\ninput %r : f32[1,50,45,70]\n"
+               "const %w : f32[50,40,3,3] = random\nconst %b : f32[50] = random\n"
+               "%y : f32[?] = onnxc.FusedConv(%x, %w, %b, %r) {pads=[1,1,1,1], activation=relu}  # c\n"
+               "output %y : f32[?]\n",
+               40, 2);
+    if (getenv("WINO_BIG")) /* DETR-R50's layer1 size: slow under the reference engine, so on request */
+        check_wino("opset ai.onnx 13\ninput %x : f32[1,64,200,267]\nconst %w : f32[64,64,3,3] = random\n"
+               "%y : f32[?] = Conv(%x, %w) {pads=[1,1,1,1]}  # c\noutput %y : f32[?]\n",
+               64, 2);
+    check_wino("opset ai.onnx 13\ninput %x : f32[1,64,9,9]\nconst %w : f32[100,64,3,3] = random\n"
+               "%y : f32[?] = Conv(%x, %w) {pads=[1,1,1,1]}  # c\noutput %y : f32[?]\n",
+               64, 2);
+}
+
+static void test_wino_choice(void)
+{
+    const char *small = "opset ai.onnx 13\ninput %x : f32[1,8,60,70]\nconst %w : f32[8,8,3,3] = random\n"
+                        "%y : f32[?] = Conv(%x, %w) {pads=[1,1,1,1]}  # c\noutput %y : f32[?]\n";
+    const char *wide = "opset ai.onnx 13\ninput %x : f32[1,64,56,56]\nconst %w : f32[64,64,3,3] = random\n"
+                       "%y : f32[?] = Conv(%x, %w) {pads=[1,1,1,1]}  # c\noutput %y : f32[?]\n";
+    const char *strided = "opset ai.onnx 13\ninput %x : f32[1,64,56,56]\nconst %w : f32[64,64,3,3] = random\n"
+                          "%y : f32[?] = Conv(%x, %w) {pads=[1,1,1,1], strides=[2,2]}  # c\noutput %y : f32[?]\n";
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(small, "auto"), "conv");
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(wide, "auto"), "wino");
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(wide, ""), "wino");
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(wide, "direct"), "conv");
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(small, "winograd"), "wino");
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(strided, "winograd"), "conv"); /* not eligible: direct */
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(wide, "fast"), "");
+    setenv("ONNXC_CONV_ALGO", "fast", 1);
+    check_refused(wide, IR_ERR_USAGE, "node 'c' (Conv): ONNXC_CONV_ALGO is 'fast'; expected auto, direct or winograd");
+    unsetenv("ONNXC_CONV_ALGO");
+}
+
 static void test_linear(void)
 {
     check("opset ai.onnx 13\ninput %x : f32[3,5,37]\nconst %w : f32[37,45] = random\nconst %b : f32[45] = random\n"
@@ -465,6 +565,8 @@ static void test_avx2_shapes(void)
     vec_bits = 256;
     test_conv_3x3();
     test_conv_grouped_same();
+    test_wino_odd();
+    test_wino_blocks();
     test_gemm_tiles();
     test_attention_self();
     test_attention_odd_heads();
@@ -517,6 +619,9 @@ static const tu_case cases[] = {
     {"conv_downsample_deep", test_conv_downsample_deep},
     {"conv_runtime_weight_chain", test_conv_runtime_weight_chain},
     {"conv_tiles", test_conv_tiles},
+    {"wino_odd", test_wino_odd},
+    {"wino_blocks", test_wino_blocks},
+    {"wino_choice", test_wino_choice},
     {"linear", test_linear},
     {"gemm_tiles", test_gemm_tiles},
     {"matmul", test_matmul},
