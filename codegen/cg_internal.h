@@ -52,6 +52,9 @@ void cg_program_free(cg_program *p);
 /* For ld_plan_gemm: replaces (mr, nv) by the shape pinned for this GEMM of
  * the node being lowered, or pins the given one. */
 void cg_pin_kernel(const cg_program *p, int32_t *mr, int32_t *nv);
+/* The same for another per-node choice that decides a weight's packing
+   (e.g. direct or Winograd convolution). */
+void cg_pin_choice(const cg_program *p, int32_t *choice);
 /* Resolves every buffer's address for a native run (tests). */
 void cg_program_bind(const cg_program *p, void *arena, const void *const *inputs, void *const *outputs,
                      void **bufs);

@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cg_internal.h"
 #include "lower_dense.h"
 
 #define V_BUDGET (1 << 20)  /* bytes of transformed input per task (L2) */
@@ -27,6 +28,10 @@
 #define OUT_COST 600.0      /* output transform and epilogue per channel and tile */
 #define PACK_COST 4.0       /* im2col per element, direct convolution */
 #define K_OVERHEAD 32.0     /* a GEMM with depth K runs at K / (K + this) */
+/* Below this many multiply-adds per image a convolution takes microseconds:
+   Winograd's saving is negligible there, while its rounding error (about
+   1e-5 of the output's magnitude, ten times the direct kernel's) is not. */
+#define MIN_DIRECT_MACS 5e7
 
 static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static int64_t rup(int64_t a, int64_t b) { return cdiv(a, b) * b; }
@@ -86,6 +91,8 @@ static void wino_plan(const cg_program *p, struct k_wino *k)
 static bool wino_pays(const struct k_wino *k)
 {
     double m = (double)k->m, c = (double)k->c, pix = (double)(k->oh * k->ow);
+    if (m * 9.0 * c * pix < MIN_DIRECT_MACS)
+        return false;
     double direct = 2.0 * m * 9.0 * c * pix * (9.0 * c + K_OVERHEAD) / (9.0 * c) + PACK_COST * 9.0 * c * pix;
     double tiles = (double)(k->t_blocks * k->nbp);
     double wino = 2.0 * m * c * 36.0 * tiles * (c + K_OVERHEAD) / c +
@@ -128,7 +135,11 @@ ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc,
     k->mr = t.mr;
     k->nv = t.nv;
     wino_plan(p, k);
-    if (!(algo && !strcmp(algo, "winograd")) && !wino_pays(k))
+    /* the entries of a multi-shape artifact share the first entry's choice,
+       so that they share its packed weights */
+    int32_t use = (algo && !strcmp(algo, "winograd")) || wino_pays(k);
+    cg_pin_choice(p, &use);
+    if (!use)
         return IR_OK;
     float *u = malloc((size_t)(36 * k->m * k->c) * sizeof *u);
     if (!u)

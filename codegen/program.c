@@ -185,6 +185,12 @@ void cg_pin_kernel(const cg_program *p, int32_t *mr, int32_t *nv)
         t->items[t->n++] = (pin){t->hash, name, t->dup, seq, *mr, *nv};
 }
 
+void cg_pin_choice(const cg_program *p, int32_t *choice)
+{
+    int32_t unused = 0;
+    cg_pin_kernel(p, choice, &unused);
+}
+
 /* ---- lowering -------------------------------------------------------------- */
 
 /* Lowers node i; *none is set when no lowering exists for its op (a
