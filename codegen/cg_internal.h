@@ -28,6 +28,8 @@ struct cg_program {
     int threads_hint;
     uint64_t temp_base, temp_used, temp_max; /* cg_temp: node temporaries after the plan's arena */
     int vec_bits; /* the target's vector width for the lowerings; 0 = 512 */
+    cg_precision precision;
+    uint8_t *heads; /* per node: an output head kept in fp32 (lower_dense.c, on first use) */
 };
 
 /* Plans memory, assigns buffers and lowers every node. */
@@ -35,6 +37,9 @@ ir_status cg_program_build(const ir_graph *g, int threads_hint, cg_program **out
 /* The same for a target whose vectors have vec_bits bits (512, 256, 128;
  * 0 = 512): the dense lowerings choose microkernel shapes from it. */
 ir_status cg_program_build_for(const ir_graph *g, int threads_hint, int vec_bits, cg_program **out, ir_diag *d);
+/* The same with the dense products in `precision`. */
+ir_status cg_program_build_prec(const ir_graph *g, int threads_hint, int vec_bits, cg_precision precision,
+                                cg_program **out, ir_diag *d);
 void cg_program_free(cg_program *p);
 /* Resolves every buffer's address for a native run (tests). */
 void cg_program_bind(const cg_program *p, void *arena, const void *const *inputs, void *const *outputs,

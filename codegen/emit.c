@@ -222,8 +222,8 @@ static void make_types(cg_module *m)
     LLVMTypeRef tf[4] = {m->ptr_ty, i32, i32, LLVMArrayType2(i64, ONNXC_MAX_RANK)};
     LLVMStructSetBody(m->tensor_ty, tf, 4, 0);
     m->model_ty = LLVMStructCreateNamed(c, "onnxc_model");
-    LLVMTypeRef mf[12] = {i32, m->ptr_ty, i64, i64, i32, i32, m->ptr_ty, m->ptr_ty, i32, m->ptr_ty, i32, m->ptr_ty};
-    LLVMStructSetBody(m->model_ty, mf, 12, 0);
+    LLVMTypeRef mf[13] = {i32, i32, m->ptr_ty, i64, i64, i32, i32, m->ptr_ty, m->ptr_ty, i32, m->ptr_ty, i32, m->ptr_ty};
+    LLVMStructSetBody(m->model_ty, mf, 13, 0);
 }
 
 static ir_status emit_model(cg_module *m, ir_diag *d)
@@ -236,7 +236,7 @@ static ir_status emit_model(cg_module *m, ir_diag *d)
     if (st)
         return st;
     uint64_t arena = (p->plan.arena_bytes + 63) / 64 * 64;
-    LLVMValueRef f[12] = {i32c(m, ONNXC_MODEL_ABI), cstring(m, m->name), i64c(m, (int64_t)arena),
+    LLVMValueRef f[13] = {i32c(m, ONNXC_MODEL_ABI), i32c(m, (int32_t)cg_target_cpu_needs(m)), cstring(m, m->name), i64c(m, (int64_t)arena),
                           i64c(m, (int64_t)p->scratch_bytes), i32c(m, g->n_inputs), i32c(m, g->n_outputs),
                           tensor_descs(m, "inputs", g->inputs, g->n_inputs),
                           tensor_descs(m, "outputs", g->outputs, g->n_outputs), i32c(m, p->n_bufs), buf_descs(m),
@@ -244,7 +244,7 @@ static ir_status emit_model(cg_module *m, ir_diag *d)
     char sym[200];
     snprintf(sym, sizeof sym, "%s_model", m->name);
     LLVMValueRef gv = LLVMAddGlobal(m->mod, m->model_ty, sym);
-    LLVMSetInitializer(gv, LLVMConstNamedStruct(m->model_ty, f, 12));
+    LLVMSetInitializer(gv, LLVMConstNamedStruct(m->model_ty, f, 13));
     LLVMSetGlobalConstant(gv, 1);
     LLVMSetLinkage(gv, LLVMExternalLinkage);
     m->model_gv = gv;
@@ -280,9 +280,13 @@ ir_status cg_build_in(const ir_graph *g, const cg_options *o, LLVMContextRef ctx
     m->own_ctx = ctx == NULL;
     m->ctx = ctx ? ctx : LLVMContextCreate();
     ir_status st = cg_target_init(m, d);
+    if (!st && o->precision != CG_FP32 && (!cg_target_has(m, "avx512bf16") || cg_target_vec_bits(m) < 512))
+        st = ir_fail(d, IR_ERR_USAGE, "--precision bf16 needs a target CPU with AVX512_BF16 (e.g. znver4, "
+                     "sapphirerapids); target '%s' lacks it: compile with --precision fp32 or another --target-cpu",
+                     ir_q(m->cpu));
     double t0 = cg_now_ms();
     if (!st)
-        st = cg_program_build_for(g, 2, cg_target_vec_bits(m), &m->prog, d);
+        st = cg_program_build_prec(g, 2, cg_target_vec_bits(m), o->precision, &m->prog, d);
     m->stats.lower_ms = cg_now_ms() - t0;
     if (!st) {
         t0 = cg_now_ms();

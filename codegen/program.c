@@ -158,12 +158,19 @@ ir_status cg_program_build(const ir_graph *g, int threads_hint, cg_program **out
 
 ir_status cg_program_build_for(const ir_graph *g, int threads_hint, int vec_bits, cg_program **out, ir_diag *d)
 {
+    return cg_program_build_prec(g, threads_hint, vec_bits, CG_FP32, out, d);
+}
+
+ir_status cg_program_build_prec(const ir_graph *g, int threads_hint, int vec_bits, cg_precision precision,
+                                cg_program **out, ir_diag *d)
+{
     cg_program *p = calloc(1, sizeof *p);
     *out = NULL;
     if (!p)
         return ir_fail(d, IR_ERR_NOMEM, "out of memory");
     p->g = g;
     p->vec_bits = vec_bits;
+    p->precision = precision;
     p->threads_hint = threads_hint > 0 ? threads_hint : 2;
     p->arena = ir_arena_new();
     p->buf_of = malloc((g->n_values + 1) * sizeof *p->buf_of);

@@ -7,6 +7,10 @@
  * templates that were compiled for generic x86-64, is stamped with the
  * target's CPU and features before optimization, so O3 vectorizes the
  * specialized kernels for the real vector width. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +18,9 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include "cg_internal.h"
 #include "cg_llvm.h"
+#include "kabi.h"
 
 static char *dup_llvm(char *s)
 {
@@ -50,14 +56,30 @@ ir_status cg_target_init(cg_module *m, ir_diag *d)
     return IR_OK;
 }
 
+/* +1 if the comma-separated feature list f enables feature (exactly that
+ * name: "avx512f" is not "avx512fp16"), -1 if it disables it, 0 if silent. */
+static int feature_sign(const char *f, const char *feature)
+{
+    size_t n = strlen(feature);
+    for (const char *p = f; *p;) {
+        const char *end = strchr(p, ',');
+        size_t len = end ? (size_t)(end - p) : strlen(p);
+        if (len == n + 1 && (*p == '+' || *p == '-') && !strncmp(p + 1, feature, n))
+            return *p == '+' ? 1 : -1;
+        p += len + (end != NULL);
+    }
+    return 0;
+}
+
 int cg_target_vec_bits(const cg_module *m)
 {
     const char *f = m->features ? m->features : "";
-    if (strstr(f, "-avx512f"))
-        return strstr(f, "+avx2") ? 256 : 128;
-    if (strstr(f, "+avx512f"))
+    int avx512 = feature_sign(f, "avx512f"), avx2 = feature_sign(f, "avx2");
+    if (avx512 < 0)
+        return avx2 > 0 ? 256 : 128;
+    if (avx512 > 0)
         return 512;
-    if (*f && strstr(f, "+avx2"))
+    if (avx2 > 0)
         return 256;
     static const char *const v512[] = {"x86-64-v4", "skylake-avx512", "cascadelake", "cooperlake", "cannonlake",
                                        "icelake", "tigerlake", "rocketlake", "sapphirerapids", "graniterapids",
@@ -74,6 +96,37 @@ int cg_target_vec_bits(const cg_module *m)
     return 128;
 }
 
+bool cg_target_has(const cg_module *m, const char *feature)
+{
+    int sign = feature_sign(m->features ? m->features : "", feature);
+    if (sign)
+        return sign > 0;
+    if (strcmp(feature, "avx512bf16"))
+        return false;
+    static const char *const bf16[] = {"cooperlake", "sapphirerapids", "graniterapids", "emeraldrapids",
+                                       "znver4", "znver5", NULL};
+    for (int i = 0; bf16[i]; i++)
+        if (!strncmp(m->cpu, bf16[i], strlen(bf16[i])))
+            return true;
+    return false;
+}
+
+uint32_t cg_target_cpu_needs(const cg_module *m)
+{
+    int bits = cg_target_vec_bits(m);
+    uint32_t need = bits >= 512 ? ONNXC_CPU_AVX512 | ONNXC_CPU_AVX2 : bits >= 256 ? ONNXC_CPU_AVX2 : 0;
+    const cg_program *p = m->prog;
+    for (uint32_t i = 0; p && i < p->g->n_nodes; i++)
+        for (const cg_lowered *l = &p->nodes[i]; l; l = l->next)
+            if ((!strcmp(l->kernel, "gemm") && ((const struct k_gemm *)l->desc)->bf16) ||
+                (!strcmp(l->kernel, "conv") && ((const struct k_conv *)l->desc)->bf16))
+                need |= ONNXC_CPU_AVX512BF16;
+            else if (!strcmp(l->kernel, "gemm_multi"))
+                for (int64_t k = 0; k < ((const struct k_gemm_multi *)l->desc)->n_g; k++)
+                    need |= ((const struct k_gemm_multi *)l->desc)->g[k].bf16 ? ONNXC_CPU_AVX512BF16 : 0;
+    return need;
+}
+
 void cg_target_apply(cg_module *m)
 {
     LLVMSetTarget(m->mod, m->triple);
@@ -82,19 +135,34 @@ void cg_target_apply(cg_module *m)
     LLVMDisposeTargetData(td);
 }
 
+/* Kernels compiled for extra features (the bf16 microkernels) keep them on
+ * top of the target's, so they still compile when they are unused on a
+ * target without them; the lowering calls them only on targets that have
+ * the features. */
 static void stamp_target(cg_module *m)
 {
+    static const char extra[] = ",+avx512f,+avx512bw,+avx512vl,+avx512bf16,+evex512";
+    char *fx = malloc(strlen(m->features) + sizeof extra);
+    if (fx)
+        snprintf(fx, strlen(m->features) + sizeof extra, "%s%s", m->features, *m->features ? extra : extra + 1);
     LLVMAttributeRef cpu = LLVMCreateStringAttribute(m->ctx, "target-cpu", 10, m->cpu, (unsigned)strlen(m->cpu));
     LLVMAttributeRef feat =
         LLVMCreateStringAttribute(m->ctx, "target-features", 15, m->features, (unsigned)strlen(m->features));
+    LLVMAttributeRef feat_x = fx ? LLVMCreateStringAttribute(m->ctx, "target-features", 15, fx, (unsigned)strlen(fx))
+                                 : feat;
+    free(fx);
     for (LLVMValueRef f = LLVMGetFirstFunction(m->mod); f; f = LLVMGetNextFunction(f)) {
         if (LLVMIsDeclaration(f))
             continue;
+        LLVMAttributeRef own = LLVMGetStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "target-features", 15);
+        unsigned len = 0;
+        const char *ownv = own ? LLVMGetStringAttributeValue(own, &len) : NULL;
+        bool bf16 = ownv && memmem(ownv, len, "+avx512bf16", 11);
         LLVMRemoveStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "target-cpu", 10);
         LLVMRemoveStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "target-features", 15);
         LLVMRemoveStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "tune-cpu", 8);
         LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, cpu);
-        LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, feat);
+        LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, bf16 ? feat_x : feat);
     }
 }
 

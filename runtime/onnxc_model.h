@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 
-#define ONNXC_MODEL_ABI 1
+#define ONNXC_MODEL_ABI 2
 #define ONNXC_MAX_RANK 8
 
 /* One node's work item. bufs[i] is buffer i's address for this run; scratch
@@ -50,8 +50,14 @@ typedef struct {
     int64_t dims[ONNXC_MAX_RANK];
 } onnxc_tensor_desc;
 
+/* CPU features a model's code may use (onnxc_create checks them). */
+#define ONNXC_CPU_AVX2 1u       /* AVX2 and FMA */
+#define ONNXC_CPU_AVX512 2u     /* AVX-512 F, BW, DQ, VL */
+#define ONNXC_CPU_AVX512BF16 4u /* AVX512_BF16 (--precision bf16) */
+
 typedef struct {
     uint32_t abi;      /* ONNXC_MODEL_ABI */
+    uint32_t cpu;      /* ONNXC_CPU_* the code needs */
     const char *name;
     uint64_t arena_bytes;   /* workspace for intermediates */
     uint64_t scratch_bytes; /* per thread */
