@@ -160,10 +160,11 @@ static uint32_t cpu_features(void)
 const char *onnxc_cpu_missing(const onnxc_model *m)
 {
     uint32_t miss = m ? m->cpu & ~cpu_features() : 0;
-    return miss & ONNXC_CPU_AVX2        ? "AVX2/FMA"
-           : miss & ONNXC_CPU_AVX512    ? "AVX-512 (F, BW, DQ, VL)"
+    return miss & ONNXC_CPU_AVX2         ? "AVX2/FMA"
+           : miss & ONNXC_CPU_AVX512     ? "AVX-512 (F, BW, DQ, VL)"
            : miss & ONNXC_CPU_AVX512BF16 ? "AVX512_BF16"
-                                        : NULL;
+           : miss                        ? "a CPU feature this runtime does not know"
+                                         : NULL;
 }
 
 static bool tensors_ok(const onnxc_tensor_desc *t, uint32_t n)

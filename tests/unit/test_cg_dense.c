@@ -582,14 +582,16 @@ static void test_bf16_attention(void)
     precision = CG_FP32;
 }
 
-/* Output heads stay fp32 under CG_BF16: a Linear -> Relu -> Linear chain
- * feeding the output is all head; behind a LayerNorm, a product is not. */
+/* Under CG_BF16 the output heads stay fp32 (a Linear -> Relu -> Linear
+ * chain feeding the output is all head; behind a LayerNorm, a product is
+ * not), and so does the first layer, which reads a graph input. */
 static void test_bf16_heads(void)
 {
-    ir_graph *g = parse("opset ai.onnx 17\ninput %x : f32[5,16]\nconst %w0 : f32[16,16] = random\n"
-                        "const %s : f32[16] = random\nconst %w1 : f32[16,16] = random\n"
-                        "const %w2 : f32[16,8] = random\n"
-                        "%h : f32[?] = onnxc.Linear(%x, %w0)  # body\n"
+    ir_graph *g = parse("opset ai.onnx 17\ninput %x : f32[5,16]\nconst %wf : f32[16,16] = random\n"
+                        "const %w0 : f32[16,16] = random\nconst %s : f32[16] = random\n"
+                        "const %w1 : f32[16,16] = random\nconst %w2 : f32[16,8] = random\n"
+                        "%f : f32[?] = onnxc.Linear(%x, %wf) {activation=relu}  # first\n"
+                        "%h : f32[?] = onnxc.Linear(%f, %w0)  # body\n"
                         "%n : f32[?] = LayerNormalization(%h, %s) {axis=-1}  # ln\n"
                         "%a : f32[?] = onnxc.Linear(%n, %w1) {activation=relu}  # head1\n"
                         "%y : f32[?] = onnxc.Linear(%a, %w2)  # head2\noutput %y : f32[?]\n");
@@ -597,12 +599,13 @@ static void test_bf16_heads(void)
     ir_diag d;
     cg_program *p = NULL;
     CU_ASSERT_EQUAL_FATAL(cg_program_build_prec(g, 2, 0, CG_BF16, &p, &d), IR_OK);
-    CU_ASSERT(uses_bf16(&p->nodes[0]));
-    CU_ASSERT(!uses_bf16(&p->nodes[2]));
+    CU_ASSERT(!uses_bf16(&p->nodes[0]));
+    CU_ASSERT(uses_bf16(&p->nodes[1]));
     CU_ASSERT(!uses_bf16(&p->nodes[3]));
+    CU_ASSERT(!uses_bf16(&p->nodes[4]));
     cg_program_free(p);
     CU_ASSERT_EQUAL_FATAL(cg_program_build_prec(g, 2, 256, CG_BF16, &p, &d), IR_OK);
-    CU_ASSERT(!uses_bf16(&p->nodes[0])); /* no bf16 kernels for 256-bit targets */
+    CU_ASSERT(!uses_bf16(&p->nodes[1])); /* no bf16 kernels for 256-bit targets */
     cg_program_free(p);
     ir_graph_free(g);
 }
