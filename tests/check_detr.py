@@ -10,6 +10,8 @@
                                          the model's outputs equal PyTorch's
                                          (rtol 1e-3, atol 1e-4) via `onnxc run`
                                          (ARGS e.g. -O: the optimized graph)
+  check_detr.py bf16 ONNXC MODEL         compiled with --precision bf16: issue 6's
+                                         class and box rules against PyTorch
 Exit status 0 only if every check holds; each difference is printed."""
 import json
 import os
@@ -62,6 +64,61 @@ def check_run(onnxc, model, engine="ref", *extra):
         return r.returncode
 
 
+def compile_and_run(onnxc, model, tmp, extra):
+    """Compiles MODEL into tmp, runs it on MODEL.ref/inputs.npy; the output
+    folder, or None (printed why)."""
+    import numpy as np
+    ref = model[:-5] + ".ref"
+    inp = np.load(os.path.join(ref, "inputs.npy"))
+    shape = "inputs:" + "x".join(str(d) for d in inp.shape)
+    exe = os.path.join(tmp, "model")
+    t = time.time()
+    r = subprocess.run([onnxc, "compile", model, "-o", exe, "--input-shape", shape] + list(extra),
+                       capture_output=True, text=True)
+    print(r.stderr.strip())
+    if r.returncode:
+        print(f"compile failed: exit {r.returncode}")
+        return None
+    print(f"compiled in {time.time() - t:.1f} s, {os.path.getsize(exe) / 1e6:.1f} MB")
+    out = os.path.join(tmp, "out")
+    r = subprocess.run([exe, "--input", "inputs=" + os.path.join(ref, "inputs.npy"), "--output-dir", out,
+                        "--repeat", "2"], capture_output=True, text=True)
+    print(r.stdout + r.stderr)
+    return None if r.returncode else out
+
+
+def check_bf16(onnxc, model):
+    """Compiled with --precision bf16 and run: issue 6's bf16 rules against
+    PyTorch - the arg-max class unchanged for every query whose top-1 logit
+    leads its top-2 by more than 0.1, pred_boxes within 0.01 - and the
+    logits must differ from PyTorch's by more than fp32 rounding (1e-3: the
+    fp32 build is within 1e-4), or the bf16 path was not taken. Issue 6's
+    0.05 bound on pred_logits is meant for the trained-size R50 and is only
+    printed here (a random-weight tiny model amplifies rounding more).
+    Exit 77 (skipped) on a CPU without AVX512_BF16."""
+    import numpy as np
+    with open("/proc/cpuinfo") as f:
+        if "avx512_bf16" not in f.read():
+            print("no avx512_bf16 on this CPU: skipped")
+            return 77
+    ref = model[:-5] + ".ref"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = compile_and_run(onnxc, model, tmp, ["--precision", "bf16"])
+        if out is None:
+            return 1
+        lg, rlg = (np.load(os.path.join(d, "pred_logits.npy")) for d in (out, ref))
+        bx, rbx = (np.load(os.path.join(d, "pred_boxes.npy")) for d in (out, ref))
+    top2 = np.sort(rlg, axis=-1)[..., -2:]
+    clear = (top2[..., 1] - top2[..., 0]) > 0.1
+    flips = int(np.sum((lg.argmax(-1) != rlg.argmax(-1)) & clear))
+    el, eb = float(np.abs(lg - rlg).max()), float(np.abs(bx - rbx).max())
+    print(f"pred_logits max err {el:.3g} (issue 6 bound for R50: 0.05), class flips {flips} of "
+          f"{int(clear.sum())} clear queries, pred_boxes max err {eb:.3g} (<= 0.01)")
+    ok = flips == 0 and eb <= 0.01 and el > 1e-3
+    print("ok" if ok else "FAIL")
+    return 0 if ok else 1
+
+
 def check_compiled(onnxc, model, *extra):
     """Compiles MODEL to an executable, runs it on the reference input and
     compares every output (numpy allclose, rtol 1e-3, atol 1e-4) with the
@@ -73,23 +130,9 @@ def check_compiled(onnxc, model, *extra):
     import numpy as np
     stem = model[:-5]
     ref = stem + ".ref"
-    inp = np.load(os.path.join(ref, "inputs.npy"))
-    shape = "inputs:" + "x".join(str(d) for d in inp.shape)
     with tempfile.TemporaryDirectory() as tmp:
-        exe = os.path.join(tmp, "model")
-        t = time.time()
-        r = subprocess.run([onnxc, "compile", model, "-o", exe, "--input-shape", shape] + list(extra),
-                           capture_output=True, text=True)
-        print(r.stderr.strip())
-        if r.returncode:
-            print(f"compile failed: exit {r.returncode}")
-            return 1
-        print(f"compiled in {time.time() - t:.1f} s, {os.path.getsize(exe) / 1e6:.1f} MB")
-        out = os.path.join(tmp, "out")
-        r = subprocess.run([exe, "--input", "inputs=" + os.path.join(ref, "inputs.npy"), "--output-dir", out,
-                            "--repeat", "2"], capture_output=True, text=True)
-        print(r.stdout + r.stderr)
-        if r.returncode:
+        out = compile_and_run(onnxc, model, tmp, extra)
+        if out is None:
             return 1
         truth = stem + ".ref64" if os.path.isdir(stem + ".ref64") else ref
         print("judged against", "the float64 truth" if truth != ref else "PyTorch's float32 outputs")
@@ -115,6 +158,8 @@ def main():
         sys.exit(check_compiled(sys.argv[2], sys.argv[3], *sys.argv[4:]))
     if mode == "run":
         sys.exit(check_run(sys.argv[2], sys.argv[3], *sys.argv[4:]))
+    if mode == "bf16":
+        sys.exit(check_bf16(sys.argv[2], sys.argv[3]))
     sys.exit("usage: check_detr.py inspect|run ...")
 
 
