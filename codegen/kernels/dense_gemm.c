@@ -70,14 +70,12 @@ DK_INLINE void gemm_task(const struct k_gemm *d, void *const *bufs, int64_t task
             t.bp = B + (n0 / nr * k2 + pc) * nr * es;
             t.b_ps = k2 * nr;
         } else {
-            dk_pack_b(sb, Bb, d->b_rs, d->b_cs, t.nn, kcb, nr);
-            t.bp = sb;
-            t.b_ps = kcb * nr;
-            if (d->bf16) {
-                dk_panels16(sb16, sb, (t.nn + nr - 1) / nr, kcb, nr);
-                t.bp = sb16;
-                t.b_ps = dk_even(kcb) * nr;
-            }
+            if (d->bf16)
+                dk_pack_b16(sb16, Bb, d->b_rs, d->b_cs, t.nn, kcb, nr);
+            else
+                dk_pack_b(sb, Bb, d->b_rs, d->b_cs, t.nn, kcb, nr);
+            t.bp = d->bf16 ? (const void *)sb16 : sb;
+            t.b_ps = (d->bf16 ? dk_even(kcb) : kcb) * nr;
         }
         t.kc = kcb;
         t.load = pc > 0;
@@ -229,17 +227,16 @@ KERNEL(conv)
             t.ap = sa;
             t.a_ps = kcb * mr;
         }
-        if (d->pw)
+        if (d->pw && d->bf16)
+            dk_pack_b16(sb16, X + pc * d->inpix + n0, d->inpix, 1, t.nn, kcb, nr);
+        else if (d->pw)
             dk_pack_b(sb, X + pc * d->inpix + n0, d->inpix, 1, t.nn, kcb, nr);
         else
             conv_pack(d, sb, X, seg, nseg, pc, kcb, t.nn, nr);
-        t.bp = sb;
-        t.b_ps = kcb * nr;
-        if (d->bf16) {
+        if (d->bf16 && !d->pw)
             dk_panels16(sb16, sb, (t.nn + nr - 1) / nr, kcb, nr);
-            t.bp = sb16;
-            t.b_ps = dk_even(kcb) * nr;
-        }
+        t.bp = d->bf16 ? (const void *)sb16 : sb;
+        t.b_ps = (d->bf16 ? dk_even(kcb) : kcb) * nr;
         t.kc = kcb;
         t.load = pc > 0;
         t.last = pc + kcb >= kdim;

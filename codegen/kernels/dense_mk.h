@@ -201,25 +201,40 @@ DK_INLINE void dk_pack_a16(uint16_t *restrict dst, const float *restrict a, int6
     }
 }
 
-/* fp32 panels [kc][w] (np of them, back to back) into bf16 panels
- * [kc2/2][w][2], zero in the padding row of an odd kc. */
-DK_INLINE void dk_panels16(uint16_t *restrict dst, const float *restrict src, int64_t np, int64_t kc, int64_t w)
+/* dk_pack_b into bf16 panels: dst[((q * kc2 + k) / 2 * nr + l) * 2 + k % 2]
+ * = B(k, q * nr + l), kc2 = kc rounded up to even, zero past cols and kc
+ * (each pair of B's rows is read once, straight from its source). */
+DK_INLINE void dk_pack_b16(uint16_t *restrict dst, const float *restrict b, int64_t rs, int64_t cs, int64_t cols,
+                           int64_t kc, int64_t nr)
 {
     int64_t kc2 = dk_even(kc);
-    for (int64_t p = 0; p < np; p++) {
-        const float *s = src + p * kc * w;
-        uint16_t *d = dst + p * kc2 * w;
-        for (int64_t k = 0; k + 1 < kc; k += 2)
-            for (int64_t l = 0; l < w; l++) {
-                d[k * w + 2 * l] = k_bf16(s[k * w + l]);
-                d[k * w + 2 * l + 1] = k_bf16(s[(k + 1) * w + l]);
+    for (int64_t q = 0; q * nr < cols; q++) {
+        uint16_t *d = dst + q * kc2 * nr;
+        const float *src = b + q * nr * cs;
+        int64_t w = dk_min(nr, cols - q * nr);
+        for (int64_t k = 0; k < kc2; k += 2) {
+            const float *r0 = src + k * rs, *r1 = r0 + rs;
+            uint16_t *o = d + k * nr;
+            if (w == nr && k + 1 < kc) {
+                for (int64_t l = 0; l < nr; l++) {
+                    o[2 * l] = k_bf16(r0[l * cs]);
+                    o[2 * l + 1] = k_bf16(r1[l * cs]);
+                }
+            } else {
+                for (int64_t l = 0; l < nr; l++) {
+                    o[2 * l] = l < w ? k_bf16(r0[l * cs]) : 0;
+                    o[2 * l + 1] = l < w && k + 1 < kc ? k_bf16(r1[l * cs]) : 0;
+                }
             }
-        if (kc % 2)
-            for (int64_t l = 0; l < w; l++) {
-                d[(kc - 1) * w + 2 * l] = k_bf16(s[(kc - 1) * w + l]);
-                d[(kc - 1) * w + 2 * l + 1] = 0;
-            }
+        }
     }
+}
+
+/* fp32 panels [kc][w] (np of them, back to back) into bf16 panels. */
+DK_INLINE void dk_panels16(uint16_t *restrict dst, const float *restrict src, int64_t np, int64_t kc, int64_t w)
+{
+    for (int64_t p = 0; p < np; p++)
+        dk_pack_b16(dst + p * dk_even(kc) * w, src + p * kc * w, w, 1, w, kc, w);
 }
 
 /* ---- the tile loop ------------------------------------------------------ */

@@ -546,6 +546,8 @@ static void test_bf16_conv_gemm(void)
     test_conv_1d_3d();
     test_conv_downsample_deep();
     test_conv_tiles();
+    check("opset ai.onnx 13\ninput %x : f32[2,7,9,11]\nconst %w : f32[13,7,1,1] = random\n"
+          "%y : f32[?] = Conv(%x, %w)  # c\noutput %y : f32[?]\n"); /* pointwise, odd K */
     check("opset ai.onnx 13\ninput %x : f32[3,5,37]\nconst %w : f32[37,45] = random\nconst %b : f32[45] = random\n"
           "%y : f32[?] = onnxc.Linear(%x, %w, %b) {activation=relu}  # l\noutput %y : f32[?]\n");
     check_graph("opset ai.onnx 13\ninput %x : f32[700,900]\nconst %w : f32[900,200] = random\n"
