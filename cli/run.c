@@ -48,6 +48,7 @@ static void run_help(void)
          "  -O, --optimize           run the optimizer (at the inputs' shapes) before executing\n"
          "      --input-shape NAME:DIMS  check/bind an input's shape, e.g. inputs:1x3x800x1066\n"
          "      --dump DIR           write every intermediate value as DIR/<value>.npy\n"
+         "                           (with --engine ref)\n"
          "  -h, --help               show this help\n"
          "\n"
          "Exit status: 0 success, 1 bad model/input or failed comparison, 2 bad usage.");
@@ -101,6 +102,12 @@ static ir_status bind_inputs(const ir_graph *g, const run_opts *o, ir_tensor **i
         ir_status st = load_tensor(eq + 1, &in[slot], d);
         if (st)
             return st;
+        /* every engine reads the data as the graph's type (the jit engine
+         * unchecked: an int8 file for a float input would be overread) */
+        const ir_value *v = &g->values[g->inputs[slot]];
+        if (v->dtype != IR_UNDEF && in[slot]->dtype != v->dtype)
+            return ir_fail(d, IR_ERR_USAGE, "input '%s' is %s, expected %s", ir_q(v->name),
+                           ir_dtype_name(in[slot]->dtype), ir_dtype_name(v->dtype));
     }
     for (uint32_t k = 0; k < g->n_inputs; k++)
         if (!in[k])
@@ -250,6 +257,8 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
         return cli_usage_error("run", optind >= argc ? "missing MODEL" : "expected one MODEL");
     if (strcmp(o->engine, "ref") && strcmp(o->engine, "jit"))
         return cli_usage_error("run", "unknown engine '%s' (available: jit, ref)", ir_q(o->engine));
+    if (o->dump_dir && strcmp(o->engine, "ref"))
+        return cli_usage_error("run", "--dump needs --engine ref (compiled code keeps no intermediates)");
     return 0;
 }
 

@@ -58,6 +58,10 @@ typedef struct cg_jit cg_jit;
 ir_status cg_jit_build(const ir_graph *g, const cg_options *o, cg_jit **out, const void **model, ir_diag *d);
 void cg_jit_free(cg_jit *j);
 
+/* True if the compiler has a lowering for op (it may still refuse some of
+ * the op's forms, with a message naming the node). */
+bool cg_op_lowered(ir_op op);
+
 /* Statistics of the last build. */
 typedef struct {
     uint32_t nodes;

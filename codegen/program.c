@@ -22,6 +22,14 @@ static const struct {
     {IR_OP_COUNT, NULL}, /* sentinel */
 };
 
+bool cg_op_lowered(ir_op op)
+{
+    for (size_t k = 0; lowerings[k].fn; k++)
+        if (lowerings[k].op == op)
+            return true;
+    return false;
+}
+
 const ir_graph *cg_graph(const cg_program *p) { return p->g; }
 int cg_threads_hint(const cg_program *p) { return p->threads_hint; }
 

@@ -51,12 +51,25 @@ def check_inspect(onnxc, model_dir):
     return 1 if bad else 0
 
 
+INPUTS = ["inputs", "mask"]  # the graph inputs a reference folder may hold (mask: --mask-input exports)
+
+
+def input_args(ref):
+    """--input NAME=FILE for every model input saved in the reference folder."""
+    args = []
+    for n in INPUTS:
+        f = os.path.join(ref, n + ".npy")
+        if os.path.exists(f):
+            args += ["--input", n + "=" + f]
+    return args
+
+
 def check_run(onnxc, model, engine="ref", *extra):
     stem = model[:-5]
     ref = stem + ".ref"
     with tempfile.TemporaryDirectory() as out:
-        cmd = [onnxc, "run", model, "--engine", engine, "--input", "inputs=" + os.path.join(ref, "inputs.npy"),
-               "--output-dir", out, "--compare", ref, "--rtol", "1e-3", "--atol", "1e-4"] + list(extra)
+        cmd = [onnxc, "run", model, "--engine", engine] + input_args(ref) + \
+              ["--output-dir", out, "--compare", ref, "--rtol", "1e-3", "--atol", "1e-4"] + list(extra)
         t = time.time()
         r = subprocess.run(cmd, capture_output=True, text=True)
         print(r.stdout + r.stderr)
@@ -65,24 +78,26 @@ def check_run(onnxc, model, engine="ref", *extra):
 
 
 def compile_and_run(onnxc, model, tmp, extra):
-    """Compiles MODEL into tmp, runs it on MODEL.ref/inputs.npy; the output
-    folder, or None (printed why)."""
+    """Compiles MODEL into tmp, runs it on the inputs in MODEL.ref/; the
+    output folder, or None (printed why)."""
     import numpy as np
     ref = model[:-5] + ".ref"
-    inp = np.load(os.path.join(ref, "inputs.npy"))
-    shape = "inputs:" + "x".join(str(d) for d in inp.shape)
+    shapes = []
+    for n in INPUTS:
+        f = os.path.join(ref, n + ".npy")
+        if os.path.exists(f):
+            shapes += ["--input-shape", n + ":" + "x".join(str(d) for d in np.load(f, mmap_mode="r").shape)]
     exe = os.path.join(tmp, "model")
     t = time.time()
-    r = subprocess.run([onnxc, "compile", model, "-o", exe, "--input-shape", shape] + list(extra),
-                       capture_output=True, text=True)
+    r = subprocess.run([onnxc, "compile", model, "-o", exe] + shapes + list(extra), capture_output=True, text=True)
     print(r.stderr.strip())
     if r.returncode:
         print(f"compile failed: exit {r.returncode}")
         return None
     print(f"compiled in {time.time() - t:.1f} s, {os.path.getsize(exe) / 1e6:.1f} MB")
     out = os.path.join(tmp, "out")
-    r = subprocess.run([exe, "--input", "inputs=" + os.path.join(ref, "inputs.npy"), "--output-dir", out,
-                        "--repeat", "2"], capture_output=True, text=True)
+    r = subprocess.run([exe] + input_args(ref) + ["--output-dir", out, "--repeat", "2"],
+                       capture_output=True, text=True)
     print(r.stdout + r.stderr)
     return None if r.returncode else out
 
@@ -138,7 +153,7 @@ def check_compiled(onnxc, model, *extra):
         print("judged against", "the float64 truth" if truth != ref else "PyTorch's float32 outputs")
         bad = 0
         for f in sorted(os.listdir(ref)):
-            if f == "inputs.npy" or not f.endswith(".npy"):
+            if f[:-4] in INPUTS or not f.endswith(".npy"):
                 continue
             a, b = np.load(os.path.join(out, f)), np.load(os.path.join(truth, f))
             p32 = np.load(os.path.join(ref, f))

@@ -193,6 +193,22 @@ static void round_ref_inputs(ir_graph *g, ir_tensor **in)
     }
 }
 
+/* An input named kpm... [R, L, S]: an additive key-padding mask as PyTorch
+ * builds it, -inf on padded keys. Even rows pad the first 4/7 of the keys
+ * (whole key chunks masked: the running softmax starts from nothing), odd
+ * rows the last 2/3; the other keys get small finite values. */
+static void key_padding(ir_tensor *t)
+{
+    int64_t rows = t->shape.dims[0], l = t->shape.dims[1], s = t->shape.dims[2];
+    float *m = t->data;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t i = 0; i < l; i++)
+            for (int64_t j = 0; j < s; j++) {
+                bool pad = r % 2 == 0 ? j < s * 4 / 7 : j >= s / 3;
+                m[(r * l + i) * s + j] = pad ? -INFINITY : 0.25f * frand();
+            }
+}
+
 /* Parses text, runs it natively and with the reference engine on random
  * inputs and compares every output. The first node must have at least
  * min_tasks tasks (to cover the tiling). */
@@ -213,8 +229,11 @@ static void check_graph(const char *text, double rtol, double atol, int64_t min_
     for (uint32_t i = 0; i < g->n_inputs; i++) {
         int32_t v = g->inputs[i];
         in[i] = ir_tensor_alloc(g->values[v].dtype, &g->values[v].shape);
-        for (int64_t k = 0; k < ir_shape_numel(&g->values[v].shape); k++)
-            ((float *)in[i]->data)[k] = frand();
+        if (!strncmp(g->values[v].name, "kpm", 3))
+            key_padding(in[i]);
+        else
+            for (int64_t k = 0; k < ir_shape_numel(&g->values[v].shape); k++)
+                ((float *)in[i]->data)[k] = frand();
         ins[i] = guarded(value_bytes(g, v));
         copy[i] = malloc(value_bytes(g, v) + 1);
         memcpy(ins[i], in[i]->data, value_bytes(g, v));
@@ -437,6 +456,24 @@ static void test_attention_odd_heads(void)
           "{num_heads=2, scale=0.3}  # a\noutput %y : f32[?]\n");
 }
 
+static void test_attention_key_padding(void)
+{
+    /* DETR on a padded batch: -inf on padded keys, one mask row per
+     * (batch, head) for all queries; encoder self-attention over two key
+     * chunks, decoder cross-attention with projected queries */
+    check("opset ai.onnx 13\ninput %x : f32[700,2,24]\ninput %kpm : f32[6,1,700]\n"
+          "const %wq : f32[24,24] = random\nconst %bq : f32[24] = random\nconst %wk : f32[24,24] = random\n"
+          "const %bk : f32[24] = random\nconst %wv : f32[24,24] = random\nconst %bv : f32[24] = random\n"
+          "const %wo : f32[24,24] = random\nconst %bo : f32[24] = random\n"
+          "%y : f32[?] = onnxc.Attention(%x, %x, %x, %wq, %bq, %wk, %bk, %wv, %bv, %wo, %bo, %kpm) "
+          "{num_heads=3, scale=0.35}  # a\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %q : f32[11,2,16]\ninput %k : f32[37,2,16]\ninput %kpm : f32[4,1,37]\n"
+          "const %wk : f32[16,16] = random\nconst %bk : f32[16] = random\n"
+          "const %wv : f32[16,16] = random\nconst %wo : f32[16,9] = random\n"
+          "%y : f32[?] = onnxc.Attention(%q, %k, %k, _, _, %wk, %bk, %wv, _, %wo, _, %kpm) "
+          "{num_heads=2, scale=0.5}  # a\noutput %y : f32[?]\n");
+}
+
 /* ---- normalization ------------------------------------------------------ */
 
 static void test_layernorm(void)
@@ -627,6 +664,7 @@ static const tu_case cases[] = {
     {"gemm", test_gemm},
     {"attention_self", test_attention_self},
     {"attention_cross_mask", test_attention_cross_mask},
+    {"attention_key_padding", test_attention_key_padding},
     {"attention_projected_queries", test_attention_projected_queries},
     {"attention_odd_heads", test_attention_odd_heads},
     {"layernorm", test_layernorm},
