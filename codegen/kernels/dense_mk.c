@@ -166,6 +166,36 @@ DK_BF16 __attribute__((noinline)) void onnxc_dk_mk16(int32_t mr, int32_t nv, int
         mk16_6x4(kc, a, b, c, ldc, load, e);
 }
 
+DK_BF16 __attribute__((noinline)) void onnxc_dk_pack_b16(uint16_t *restrict dst, const float *restrict b,
+                                                         int64_t rs, int64_t cs, int64_t cols, int64_t kc,
+                                                         int64_t nr)
+{
+    /* word 2i of the result takes word i of the low half, 2i+1 word i of the high half */
+    const __m512i pairs = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22,
+                                           6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    int64_t kc2 = dk_even(kc);
+    for (int64_t q = 0; q * nr < cols; q++) {
+        uint16_t *d = dst + q * kc2 * nr;
+        const float *src = b + q * nr * cs;
+        int64_t w = dk_min(nr, cols - q * nr);
+        for (int64_t k = 0; k < kc2; k += 2) {
+            const float *r0 = src + k * rs, *r1 = r0 + rs;
+            uint16_t *o = d + k * nr;
+            if (w == nr && k + 1 < kc && cs == 1 && nr % 16 == 0) {
+                for (int64_t l = 0; l < nr; l += 16) {
+                    __m512bh h = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(r1 + l), _mm512_loadu_ps(r0 + l));
+                    _mm512_storeu_si512(o + 2 * l, _mm512_permutexvar_epi16(pairs, (__m512i)h));
+                }
+            } else {
+                for (int64_t l = 0; l < nr; l++) {
+                    o[2 * l] = l < w ? k_bf16(r0[l * cs]) : 0;
+                    o[2 * l + 1] = l < w && k + 1 < kc ? k_bf16(r1[l * cs]) : 0;
+                }
+            }
+        }
+    }
+}
+
 /* Through a full-size tile on the stack, then the valid part with a scalar
  * epilogue (bit-identical arithmetic to mk_out, one element at a time). */
 __attribute__((noinline)) void onnxc_dk_mk_edge(int32_t mr, int32_t nv, int64_t kc, const void *a, const void *b,

@@ -203,32 +203,12 @@ DK_INLINE void dk_pack_a16(uint16_t *restrict dst, const float *restrict a, int6
 
 /* dk_pack_b into bf16 panels: dst[((q * kc2 + k) / 2 * nr + l) * 2 + k % 2]
  * = B(k, q * nr + l), kc2 = kc rounded up to even, zero past cols and kc
- * (each pair of B's rows is read once, straight from its source). */
-DK_INLINE void dk_pack_b16(uint16_t *restrict dst, const float *restrict b, int64_t rs, int64_t cs, int64_t cols,
-                           int64_t kc, int64_t nr)
-{
-    int64_t kc2 = dk_even(kc);
-    for (int64_t q = 0; q * nr < cols; q++) {
-        uint16_t *d = dst + q * kc2 * nr;
-        const float *src = b + q * nr * cs;
-        int64_t w = dk_min(nr, cols - q * nr);
-        for (int64_t k = 0; k < kc2; k += 2) {
-            const float *r0 = src + k * rs, *r1 = r0 + rs;
-            uint16_t *o = d + k * nr;
-            if (w == nr && k + 1 < kc) {
-                for (int64_t l = 0; l < nr; l++) {
-                    o[2 * l] = k_bf16(r0[l * cs]);
-                    o[2 * l + 1] = k_bf16(r1[l * cs]);
-                }
-            } else {
-                for (int64_t l = 0; l < nr; l++) {
-                    o[2 * l] = l < w ? k_bf16(r0[l * cs]) : 0;
-                    o[2 * l + 1] = l < w && k + 1 < kc ? k_bf16(r1[l * cs]) : 0;
-                }
-            }
-        }
-    }
-}
+ * (each pair of B's rows is read once, straight from its source; rows of
+ * unit stride convert 16 columns of both rows per vcvtne2ps2bf16, which
+ * rounds as k_bf16 does). Not inlined: it carries the bf16 target. */
+void onnxc_dk_pack_b16(uint16_t *restrict dst, const float *restrict b, int64_t rs, int64_t cs, int64_t cols,
+                       int64_t kc, int64_t nr);
+#define dk_pack_b16 onnxc_dk_pack_b16
 
 /* fp32 panels [kc][w] (np of them, back to back) into bf16 panels. */
 DK_INLINE void dk_panels16(uint16_t *restrict dst, const float *restrict src, int64_t np, int64_t kc, int64_t w)
