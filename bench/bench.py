@@ -59,6 +59,8 @@ PRESETS = {
                "--height", "128", "--width", "160"],
               "small DETR (ResNet-18, 2+2 layers) 1x3x128x160, for checking the harness"),
 }
+# The onnxc engines and the --precision each is compiled with.
+ONNXC_PRECISION = {"onnxc": "fp32", "onnxc-bf16": "bf16"}
 CONV_GEMM = re.compile(r"conv|gemm|matmul|linear|attention", re.I)
 
 
@@ -438,7 +440,7 @@ def ensure_ort(bench_dir):
 
 # ---- onnxc compile -------------------------------------------------------------------
 
-def compile_onnxc(a, model, ins, inputs, exe, logf):
+def compile_onnxc(a, model, ins, inputs, exe, logf, precision):
     """Compiles; returns a dict with seconds, peak RSS, sizes and the compiler's summary,
     or raises EngineError."""
     onnxc = a.onnxc
@@ -450,8 +452,8 @@ def compile_onnxc(a, model, ins, inputs, exe, logf):
             import numpy as np
             shape = np.load(inputs[name], mmap_mode="r").shape
             cmd += ["--input-shape", "%s:%s" % (name, "x".join(map(str, shape)))]
-    if a.precision != "fp32":
-        cmd += ["--precision", a.precision]
+    if precision != "fp32":
+        cmd += ["--precision", precision]
     cmd += shlex.split(a.compile_args or "")
     if os.path.exists(exe):
         os.remove(exe)
@@ -655,7 +657,8 @@ def report(a, ctx, res, acc, profiles):
     L = []
     mi = ctx["machine"]
     flags = mi["flags"]
-    L.append("## %s — %s, %s" % (ctx["date"], ctx["label"], a.precision))
+    L.append("## %s — %s, %s" % (ctx["date"], ctx["label"], "fp32" if a.precision == "fp32" else
+                                  "onnxc fp32 and bf16 (onnxc-bf16), the others fp32"))
     L.append("")
     L.append("- Machine: %s, %s CPUs (%s cores, %s thread(s) per core), avx512f %s, avx512_bf16 %s, "
              "%.1f GiB RAM, Linux %s; load average %.2f before, %.2f after."
@@ -676,14 +679,14 @@ def report(a, ctx, res, acc, profiles):
                                                for t, g in sorted(peaks.items()))))
     else:
         L.append("- Peak fp32: %s." % ctx["peak_isa"])
-    c = ctx.get("compile")
-    if isinstance(c, dict):
-        L.append("- onnxc compile: %.1f s wall, peak RSS %s MB; executable %.1f MB (.text %s); %s."
-                 % (c["seconds"], fmt_mb(c["peak_kb"]), c["bytes"] / 1e6,
-                    "%.0f KB" % (c["text_bytes"] / 1024) if c.get("text_bytes") else "?",
-                    c["summary"] or "no summary"))
-    elif "onnxc" in a.engines:
-        L.append("- onnxc compile: %s." % c)
+    for name, c in ctx.get("compile", {}).items():
+        if isinstance(c, dict):
+            L.append("- %s compile: %.1f s wall, peak RSS %s MB; executable %.1f MB (.text %s); %s."
+                     % (name, c["seconds"], fmt_mb(c["peak_kb"]), c["bytes"] / 1e6,
+                        "%.0f KB" % (c["text_bytes"] / 1024) if c.get("text_bytes") else "?",
+                        c["summary"] or "no summary"))
+        else:
+            L.append("- %s compile: %s." % (name, c))
     busy = max(ctx["load0"], ctx["load1"])
     if busy > 0.5:
         L.append("- **Noisy**: the machine had other work (load average up to %.2f on %s CPUs): "
@@ -701,7 +704,8 @@ def report(a, ctx, res, acc, profiles):
             med = statistics.median(t) if t else None
             ratio = "%.2f×" % (med / ort_med) if med and ort_med and name != "ort" else "-"
             setup = "-"
-            if name == "onnxc" and isinstance(c, dict):
+            c = ctx.get("compile", {}).get(name)
+            if isinstance(c, dict):
                 setup = "compile %.1f s" % c["seconds"]
             elif r.get("setup_ms") is not None:
                 setup = "%s %.1f s" % ("session" if name == "ort" else "build", r["setup_ms"] / 1e3)
@@ -714,21 +718,22 @@ def report(a, ctx, res, acc, profiles):
             L.append("| %s | %d | %d | %s | %s | %s | %s | %s | %s | %s |"
                      % (name, T, len(t), fmt_ms(med), fmt_ms(min(t) if t else None),
                         fmt_ms(max(t) if t else None), ratio, rss, setup, status))
-    ratios = []
-    for T in a.threads:
-        o, r = res.get(("onnxc", T)), res.get(("ort", T))
-        if o and r and o["times"] and r["times"] and not o["error"] and not r["error"]:
-            ratios.append("%d thread%s %.2f× (fastest runs: %.2f×)"
-                          % (T, "" if T == 1 else "s",
-                             statistics.median(o["times"]) / statistics.median(r["times"]),
-                             min(o["times"]) / min(r["times"])))
-    L.append("")
-    L.append("onnxc/ORT ratio of medians: %s (target ≤ 0.75× fp32, ≤ 0.5× bf16)."
-             % (", ".join(ratios) if ratios else "n/a (an engine failed or was not run)"))
+    for name in [e for e in a.engines if e in ONNXC_PRECISION]:
+        ratios = []
+        for T in a.threads:
+            o, r = res.get((name, T)), res.get(("ort", T))
+            if o and r and o["times"] and r["times"] and not o["error"] and not r["error"]:
+                ratios.append("%d thread%s %.2f× (fastest runs: %.2f×)"
+                              % (T, "" if T == 1 else "s",
+                                 statistics.median(o["times"]) / statistics.median(r["times"]),
+                                 min(o["times"]) / min(r["times"])))
+        L.append("")
+        L.append("%s/ORT ratio of medians: %s (target ≤ %s×)."
+                 % (name, ", ".join(ratios) if ratios else "n/a (an engine failed or was not run)",
+                    "0.5" if ONNXC_PRECISION[name] == "bf16" else "0.75"))
     L += report_accuracy(a, ctx, res, acc)
-    for T in a.threads:
-        if T in profiles:
-            L += report_profile(T, profiles[T], peaks.get(T), a.profile_runs)
+    for key in sorted(profiles, key=lambda k: (k[1], a.engines.index(k[0]))):
+        L += report_profile(key, profiles[key], peaks.get(key[1]), a.profile_runs)
     L.append("")
     L.append("Method: %d warm-up and %d timed interleaved rounds per thread count (order rotated "
              "each round, %d ms pause between runs)%s. onnxc: one process per round, `EXE --repeat 1` (load + one warm-up "
@@ -783,10 +788,12 @@ def report_accuracy(a, ctx, res, acc):
     return L
 
 
-def report_profile(T, prof, peak, runs):
+def report_profile(key, prof, peak, runs):
+    """key: (onnxc engine, threads); peak: the fp32 peak (bf16's is twice it)."""
+    name, T = key
     L = [""]
     if isinstance(prof, str):
-        L.append("onnxc profile at %d thread%s: %s" % (T, "" if T == 1 else "s", prof))
+        L.append("%s profile at %d thread%s: %s" % (name, T, "" if T == 1 else "s", prof))
         return L
     rows, total = prof
     sel = [r for r in rows if CONV_GEMM.search(r[2]) and r[5] is not None]
@@ -794,10 +801,10 @@ def report_profile(T, prof, peak, runs):
     cg_ms = sum(r[3] for r in sel)
     cg_gflop = sum(r[3] * r[5] / 1e3 for r in sel)
     tot_ms = total["ms"] if total else sum(r[3] for r in rows)
-    L.append("onnxc profile (ONNXC_PROFILE=1, %d thread%s, mean of %d run%s): conv/GEMM/attention "
+    L.append("%s profile (ONNXC_PROFILE=1, %d thread%s, mean of %d run%s): conv/GEMM/attention "
              "nodes take %.0f of %.0f ms (%.0f%%) at %.1f GFLOP/s%s; whole model %s GFLOP/s. "
-             "Top 15 by time:"
-             % (T, "" if T == 1 else "s", runs, "" if runs == 1 else "s", cg_ms, tot_ms, 100 * cg_ms / tot_ms if tot_ms else 0,
+             "Top 15 by time (share of the fp32 peak):"
+             % (name, T, "" if T == 1 else "s", runs, "" if runs == 1 else "s", cg_ms, tot_ms, 100 * cg_ms / tot_ms if tot_ms else 0,
                 cg_gflop / (cg_ms / 1e3) if cg_ms else 0,
                 " = %.0f%% of peak" % (100 * cg_gflop / (cg_ms / 1e3) / peak) if peak and cg_ms else "",
                 "%.1f" % total["gflops"] if total and total.get("gflops") else "?"))
@@ -829,9 +836,11 @@ def parse_args(argv=None):
     p.add_argument("--warmup", type=int, default=2, help="untimed rounds first")
     p.add_argument("--torch-runs", type=int, default=3, help="timed PyTorch runs (slow: ~20 s each)")
     p.add_argument("--torch-warmup", type=int, default=1)
-    p.add_argument("--engines", default="onnxc,ort,torch")
+    p.add_argument("--engines", default="onnxc,ort,torch",
+                   help="onnxc (fp32), onnxc-bf16 (compile --precision bf16), ort, torch")
     p.add_argument("--precision", default="fp32", choices=["fp32", "bf16"],
-                   help="onnxc only (passed as compile --precision); ORT and PyTorch stay fp32")
+                   help="bf16: also the onnxc-bf16 engine, next to onnxc fp32 in the same rounds; "
+                        "ORT and PyTorch stay fp32")
     p.add_argument("--onnxc", default=os.path.join(ROOT, "build", "onnxc"))
     p.add_argument("--compile-args", help="extra options for onnxc compile")
     p.add_argument("--rtol", type=float, default=1e-3)
@@ -850,9 +859,13 @@ def parse_args(argv=None):
     except ValueError:
         p.error("--threads takes a comma-separated list of counts")
     a.engines = [e.strip() for e in a.engines.split(",") if e.strip()]
-    bad = [e for e in a.engines if e not in ("onnxc", "ort", "torch")]
+    if a.precision == "bf16" and "onnxc-bf16" not in a.engines:
+        a.engines.insert(a.engines.index("onnxc") + 1 if "onnxc" in a.engines else 0, "onnxc-bf16")
+    if "onnxc-bf16" in a.engines:
+        a.precision = "bf16"
+    bad = [e for e in a.engines if e not in ONNXC_PRECISION and e not in ("ort", "torch")]
     if bad or not a.engines or not a.threads or min(a.threads) < 1:
-        p.error("--engines takes onnxc,ort,torch; --threads counts >= 1")
+        p.error("--engines takes onnxc,onnxc-bf16,ort,torch; --threads counts >= 1")
     if a.runs < 1 or a.warmup < 1:
         p.error("--runs and --warmup must be >= 1 (the first warm-up round saves the outputs)")
     a.torch_warmup = max(1, min(a.torch_warmup, a.warmup))
@@ -875,19 +888,21 @@ def engine_factories(a, ctx, model, ins, inputs, export_args):
     bench_dir, tag = ctx["bench_dir"], ctx["tag"]
     logs = os.path.join(bench_dir, "logs")
     specs = {}
-    if "onnxc" in a.engines:
-        exe = os.path.join(bench_dir, "exe", tag)
+    ctx["compile"] = {}
+    for name in [e for e in a.engines if e in ONNXC_PRECISION]:
+        prec = ONNXC_PRECISION[name]
+        exe = os.path.join(bench_dir, "exe", tag + "-" + prec)
         os.makedirs(os.path.dirname(exe), exist_ok=True)
-        log("compiling %s with %s" % (os.path.basename(model), a.onnxc))
+        log("compiling %s with %s, --precision %s" % (os.path.basename(model), a.onnxc, prec))
         try:
-            ctx["compile"] = compile_onnxc(a, model, ins, inputs, exe,
-                                           os.path.join(logs, tag + "-compile.log"))
-            log("compiled in %.1f s" % ctx["compile"]["seconds"])
-            specs["onnxc"] = lambda T: Onnxc(exe, inputs, T, a.timeout,
-                                             os.path.join(logs, "%s-onnxc-t%d" % (tag, T)))
+            ctx["compile"][name] = compile_onnxc(a, model, ins, inputs, exe,
+                                                 os.path.join(logs, "%s-%s-compile.log" % (tag, prec)), prec)
+            log("compiled in %.1f s" % ctx["compile"][name]["seconds"])
+            specs[name] = (lambda exe, name: lambda T: Onnxc(
+                exe, inputs, T, a.timeout, os.path.join(logs, "%s-%s-t%d" % (tag, name, T))))(exe, name)
         except EngineError as e:
-            ctx["compile"] = str(e)
-            specs["onnxc"] = str(e)
+            ctx["compile"][name] = str(e)
+            specs[name] = str(e)
             log(str(e))
     if "ort" in a.engines:
         err = ensure_ort(bench_dir)
@@ -923,7 +938,7 @@ def main(argv=None):
     inputs = resolve_inputs(a, ins, ref_dir)
     import numpy as np
     ctx = {"bench_dir": bench_dir, "model": model, "label": label,
-           "tag": re.sub(r"[^\w.-]", "_", os.path.splitext(os.path.basename(model))[0]) + "-" + a.precision,
+           "tag": re.sub(r"[^\w.-]", "_", os.path.splitext(os.path.basename(model))[0]),
            "date": datetime.datetime.now().astimezone().strftime("%Y-%m-%d %H:%M %Z"),
            "machine": machine_info(), "onnxc_version": onnxc_version(a.onnxc),
            "input_desc": ", ".join("%s %s" % (n, "x".join(map(str, np.load(f, mmap_mode="r").shape)))
@@ -941,9 +956,10 @@ def main(argv=None):
     res, profiles = {}, {}
     for T in a.threads:
         bench_threads(a, T, specs, res, ctx)
-        if "onnxc" in a.engines and not isinstance(specs.get("onnxc"), str) and not a.no_profile:
-            log("%d thread%s: ONNXC_PROFILE=1 run" % (T, "" if T == 1 else "s"))
-            profiles[T] = profile_onnxc(a, specs["onnxc"], T)
+        for name in [e for e in a.engines if e in ONNXC_PRECISION]:
+            if not isinstance(specs.get(name), str) and not a.no_profile:
+                log("%d thread%s: ONNXC_PROFILE=1 run of %s" % (T, "" if T == 1 else "s", name))
+                profiles[(name, T)] = profile_onnxc(a, specs[name], T)
     ctx["load1"] = loadavg()
     log("peak FLOP/s probe again (the best of both counts: noise only lowers it)")
     again, _ = peak_flops(bench_dir, a.threads)
@@ -959,7 +975,7 @@ def main(argv=None):
         out = res[key]["out"]
         if out and ref_dir:
             acc[key] = compare(out, ref_dir, outs, a.rtol, a.atol)
-            if key[0] == "onnxc" and a.precision == "bf16":
+            if key[0] == "onnxc-bf16":
                 ctx["bf16"][key] = bf16_check(out, ref_dir)
     text = report(a, ctx, res, acc, profiles)
     print(text)

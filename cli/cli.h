@@ -9,6 +9,7 @@
 #ifndef ONNXC_CLI_H
 #define ONNXC_CLI_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "frontend.h"
@@ -25,6 +26,9 @@ int cmd_compile(int argc, char **argv);
  * IR_ERR_USAGE). */
 int cli_fail(const ir_diag *d);
 int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/* --precision: "fp32" -> 0, "bf16" -> 1 (cg_precision); false if neither. */
+bool cli_parse_precision(const char *s, int *precision);
 
 /* Loads a model, printing the error on failure (returns NULL). */
 ir_graph *cli_load(const char *path, ir_diag *d);

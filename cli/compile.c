@@ -33,7 +33,7 @@ typedef enum { EMIT_EXE, EMIT_LIB, EMIT_OBJ, EMIT_LLVM, EMIT_ASM } emit_kind;
 typedef struct {
     const char *model, *out, *name, *outputs, *target_cpu;
     const char *shapes[64];
-    int n_shapes, opt_level;
+    int n_shapes, opt_level, precision;
     emit_kind emit;
     bool quiet;
 } compile_opts;
@@ -53,6 +53,10 @@ static void compile_help(void)
          "                           artifact, weights shared (every input lists as many, or one)\n"
          "      --outputs A,B        keep only these outputs\n"
          "      --target-cpu CPU     LLVM CPU name (default: this machine; e.g. x86-64-v3, znver4)\n"
+         "      --precision P        fp32 (default) or bf16: convolutions and products with constant\n"
+         "                           weights in bfloat16 with fp32 sums (weights prepacked in bf16);\n"
+         "                           the output heads, softmax, normalization and the attention\n"
+         "                           scores stay fp32. Needs a target with AVX512_BF16\n"
          "  -O LEVEL                 LLVM optimization level 0-3 (default 3)\n"
          "  -q, --quiet              no progress on stderr\n"
          "  -h, --help               show this help\n"
@@ -79,7 +83,7 @@ static int parse_compile_opts(int argc, char **argv, compile_opts *o)
         {"name", required_argument, 0, 'n'},        {"input-shape", required_argument, 0, 's'},
         {"outputs", required_argument, 0, 'u'},     {"target-cpu", required_argument, 0, 'c'},
         {"quiet", no_argument, 0, 'q'},             {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"precision", required_argument, 0, 'p'},   {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
@@ -90,6 +94,10 @@ static int parse_compile_opts(int argc, char **argv, compile_opts *o)
         case 'u': o->outputs = optarg; break;
         case 'c': o->target_cpu = optarg; break;
         case 'q': o->quiet = true; break;
+        case 'p':
+            if (!cli_parse_precision(optarg, &o->precision))
+                return cli_usage_error("compile", "unknown --precision '%s' (fp32, bf16)", ir_q(optarg));
+            break;
         case 'e':
             if (!parse_emit(optarg, &o->emit))
                 return cli_usage_error("compile", "unknown --emit '%s' (exe, lib, obj, llvm, asm)", ir_q(optarg));
@@ -429,6 +437,7 @@ int cmd_compile(int argc, char **argv)
     co.name = o.name;
     co.target_cpu = o.target_cpu;
     co.opt_level = o.opt_level;
+    co.precision = (cg_precision)o.precision;
     if (!st) {
         st = cg_build_entries((const ir_graph *const *)gs, n, &co, &m, &d);
         stage(&o, "lower + emit LLVM IR", t0);

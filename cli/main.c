@@ -28,6 +28,12 @@ int cli_fail(const ir_diag *d)
     return d->status == IR_ERR_USAGE ? EXIT_USAGE : EXIT_BAD;
 }
 
+bool cli_parse_precision(const char *s, int *precision)
+{
+    *precision = !strcmp(s, "bf16");
+    return *precision || !strcmp(s, "fp32");
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

@@ -28,6 +28,7 @@ typedef struct {
     const char *out_dir, *compare_dir, *dump_dir, *engine;
     double rtol, atol;
     bool optimize;
+    int precision;
 } run_opts;
 
 static void run_help(void)
@@ -42,6 +43,8 @@ static void run_help(void)
          "      --rtol X, --atol X   comparison tolerances (default 1e-3, 1e-4)\n"
          "      --engine jit|ref     jit: optimize and compile with LLVM in memory (default);\n"
          "                           ref: the reference engine (scalar kernels, the oracle)\n"
+         "      --precision fp32|bf16  jit: the arithmetic of the convolutions and products (see\n"
+         "                           onnxc compile --help)\n"
          "  -O, --optimize           run the optimizer (at the inputs' shapes) before executing\n"
          "      --input-shape NAME:DIMS  check/bind an input's shape, e.g. inputs:1x3x800x1066\n"
          "      --dump DIR           write every intermediate value as DIR/<value>.npy\n"
@@ -212,7 +215,7 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
         {"atol", required_argument, 0, 'a'},    {"engine", required_argument, 0, 'e'},
         {"input-shape", required_argument, 0, 's'}, {"dump", required_argument, 0, 'D'},
         {"optimize", no_argument, 0, 'O'},      {"help", no_argument, 0, 'h'},
-        {0, 0, 0, 0}};
+        {"precision", required_argument, 0, 'p'}, {0, 0, 0, 0}};
     int c;
     char *end;
     optind = 1;
@@ -220,6 +223,10 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
     while ((c = getopt_long(argc, argv, "hi:o:O", opts, NULL)) != -1) {
         switch (c) {
         case 'O': o->optimize = true; break;
+        case 'p':
+            if (!cli_parse_precision(optarg, &o->precision))
+                return cli_usage_error("run", "unknown --precision '%s' (fp32, bf16)", ir_q(optarg));
+            break;
         case 'i':
             if (o->n_inputs == 64)
                 return cli_usage_error("run", "too many --input options");
@@ -278,16 +285,17 @@ static ir_status optimize_for(ir_graph *g, ir_tensor *const *in, ir_diag *d)
 }
 
 /* Compiles g in memory and runs it once with the runtime. */
-static ir_status run_jit(const ir_graph *g, ir_tensor *const *in, ir_tensor **out, ir_diag *d)
+static ir_status run_jit(const ir_graph *g, int precision, ir_tensor *const *in, ir_tensor **out, ir_diag *d)
 {
     cg_options co = cg_options_default();
+    co.precision = (cg_precision)precision;
     cg_jit *j = NULL;
     const void *model = NULL;
     ir_status st = cg_jit_build(g, &co, &j, &model, d);
     onnxc_status rs = ONNXC_OK;
     onnxc_ctx *c = st ? NULL : onnxc_create(model, 0, &rs);
     if (!st && !c)
-        st = ir_fail(d, IR_ERR_NOMEM, "cannot create the runtime context (status %d)", (int)rs);
+        st = ir_fail(d, IR_ERR_NOMEM, "cannot create the runtime context: %s", onnxc_status_name(rs));
     const void **ip = calloc(g->n_inputs + 1, sizeof *ip);
     void **op = calloc(g->n_outputs + 1, sizeof *op);
     if (!st && (!ip || !op))
@@ -360,7 +368,7 @@ int cmd_run(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (!st && jit)
-        st = run_jit(g, in, out, &d);
+        st = run_jit(g, o.precision, in, out, &d);
     else if (!st)
         st = ir_ref_run(g, in, out, o.dump_dir ? dump_value : NULL, (void *)o.dump_dir, &d);
     clock_gettime(CLOCK_MONOTONIC, &t1);

@@ -38,6 +38,8 @@ struct cg_program {
     uint64_t temp_base, temp_used, temp_max; /* cg_temp: node temporaries after the plan's arena */
     int vec_bits; /* the target's vector width for the lowerings; 0 = 512 */
     cg_pins *pins; /* NULL: every GEMM chooses its own shape */
+    cg_precision precision;
+    uint8_t *heads; /* per node: an output head kept in fp32 (lower_dense.c, on first use) */
 };
 
 /* Plans memory, assigns buffers and lowers every node. */
@@ -45,9 +47,13 @@ ir_status cg_program_build(const ir_graph *g, int threads_hint, cg_program **out
 /* The same for a target whose vectors have vec_bits bits (512, 256, 128;
  * 0 = 512): the dense lowerings choose microkernel shapes from it. */
 ir_status cg_program_build_for(const ir_graph *g, int threads_hint, int vec_bits, cg_program **out, ir_diag *d);
-/* The same, choosing GEMM microkernel shapes through pins (may be NULL). */
-ir_status cg_program_build_pinned(const ir_graph *g, int threads_hint, int vec_bits, cg_pins *pins,
-                                  cg_program **out, ir_diag *d);
+/* The same with the dense products in `precision`. */
+ir_status cg_program_build_prec(const ir_graph *g, int threads_hint, int vec_bits, cg_precision precision,
+                                cg_program **out, ir_diag *d);
+/* The same, choosing GEMM microkernel shapes and other per-node choices
+   through pins (may be NULL) shared by the entries of one artifact. */
+ir_status cg_program_build_pinned(const ir_graph *g, int threads_hint, int vec_bits, cg_precision precision,
+                                  cg_pins *pins, cg_program **out, ir_diag *d);
 void cg_program_free(cg_program *p);
 /* For ld_plan_gemm: replaces (mr, nv) by the shape pinned for this GEMM of
  * the node being lowered, or pins the given one. */

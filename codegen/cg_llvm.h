@@ -44,6 +44,11 @@ ir_status cg_target_init(cg_module *m, ir_diag *d);
 /* The widest vector registers of the target, in bits (512, 256 or 128):
  * from the features (+avx512f, +avx2) or, for a named CPU, its family. */
 int cg_target_vec_bits(const cg_module *m);
+/* Whether the target has an LLVM feature ("avx512bf16"): from the
+ * features, or for a named CPU without them, its family (bf16 only). */
+bool cg_target_has(const cg_module *m, const char *feature);
+/* The ONNXC_CPU_* features the built program's code needs. */
+uint32_t cg_target_cpu_needs(const cg_module *m);
 /* Sets the module's triple and data layout. */
 void cg_target_apply(cg_module *m);
 /* Stamps the target CPU/features on every function and runs O-level passes. */

@@ -28,12 +28,18 @@
 #include "ir.h"
 #include "passes.h"
 
+/* Arithmetic of the convolutions and matrix products with constant
+ * weights: fp32, or bf16 operands with fp32 sums (AVX512_BF16 targets;
+ * the output heads stay fp32; BF16_ALL converts them too, for tests). */
+typedef enum { CG_FP32 = 0, CG_BF16 = 1, CG_BF16_ALL = 2 } cg_precision;
+
 typedef struct {
     const char *name;       /* symbol prefix of the model (C identifier) */
     const char *target_cpu; /* NULL: host; e.g. "x86-64-v3", "znver4" */
     const char *target_features; /* NULL: those of the CPU */
     int opt_level;          /* 0..3 */
     bool verbose;           /* progress on stderr */
+    cg_precision precision;
 } cg_options;
 
 cg_options cg_options_default(void);

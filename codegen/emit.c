@@ -269,8 +269,8 @@ static void make_types(cg_module *m)
     LLVMTypeRef ef[8] = {i64, i64, m->ptr_ty, m->ptr_ty, i32, m->ptr_ty, i32, m->ptr_ty};
     LLVMStructSetBody(m->entry_ty, ef, 8, 0);
     m->model_ty = LLVMStructCreateNamed(c, "onnxc_model");
-    LLVMTypeRef mf[6] = {i32, m->ptr_ty, i32, i32, i32, m->ptr_ty};
-    LLVMStructSetBody(m->model_ty, mf, 6, 0);
+    LLVMTypeRef mf[7] = {i32, i32, m->ptr_ty, i32, i32, i32, m->ptr_ty};
+    LLVMStructSetBody(m->model_ty, mf, 7, 0);
 }
 
 /* Entry e's onnxc_entry constant; fills its statistics. */
@@ -331,12 +331,12 @@ static ir_status emit_model(cg_module *m, ir_diag *d)
     }
     m->stats.n_entries = m->n_progs;
     const_stats(m);
-    LLVMValueRef f[6] = {i32c(m, ONNXC_MODEL_ABI), cstring(m, m->name), i32c(m, g->n_inputs), i32c(m, g->n_outputs),
+    LLVMValueRef f[7] = {i32c(m, ONNXC_MODEL_ABI), i32c(m, (int32_t)cg_target_cpu_needs(m)), cstring(m, m->name), i32c(m, g->n_inputs), i32c(m, g->n_outputs),
                          i32c(m, m->n_progs), array_global(m, "entries", m->entry_ty, entries, m->n_progs)};
     char sym[200];
     snprintf(sym, sizeof sym, "%s_model", m->name);
     LLVMValueRef gv = LLVMAddGlobal(m->mod, m->model_ty, sym);
-    LLVMSetInitializer(gv, LLVMConstNamedStruct(m->model_ty, f, 6));
+    LLVMSetInitializer(gv, LLVMConstNamedStruct(m->model_ty, f, 7));
     LLVMSetGlobalConstant(gv, 1);
     LLVMSetLinkage(gv, LLVMExternalLinkage);
     m->model_gv = gv;
@@ -394,9 +394,13 @@ ir_status cg_build_in(const ir_graph *const *gs, uint32_t n, const cg_options *o
     m->progs = calloc(n, sizeof *m->progs);
     m->pins = n > 1 ? cg_pins_new() : NULL;
     st = m->progs && (n == 1 || m->pins) ? cg_target_init(m, d) : ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    if (!st && o->precision != CG_FP32 && (!cg_target_has(m, "avx512bf16") || cg_target_vec_bits(m) < 512))
+        st = ir_fail(d, IR_ERR_USAGE, "--precision bf16 needs a target CPU with AVX512_BF16 (e.g. znver4, "
+                     "sapphirerapids); target '%s' lacks it: compile with --precision fp32 or another --target-cpu",
+                     ir_q(m->cpu));
     double t0 = cg_now_ms();
     for (; !st && m->n_progs < n; m->n_progs++)
-        st = cg_program_build_pinned(gs[m->n_progs], 2, cg_target_vec_bits(m), m->pins, &m->progs[m->n_progs], d);
+        st = cg_program_build_pinned(gs[m->n_progs], 2, cg_target_vec_bits(m), o->precision, m->pins, &m->progs[m->n_progs], d);
     m->stats.lower_ms = cg_now_ms() - t0;
     if (!st) {
         t0 = cg_now_ms();

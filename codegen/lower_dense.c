@@ -162,41 +162,133 @@ uint64_t ld_gemm_scratch(const ld_gemm_plan *t, bool pack_a, bool pack_b)
     return 4 * (a + b) + 64;
 }
 
+/* ---- bf16 -------------------------------------------------------------- */
+
+static bool is_gemm_op(ir_op op) { return op == IR_OP_LINEAR || op == IR_OP_MATMUL || op == IR_OP_GEMM; }
+
+/* The output heads: products whose result reaches a graph output through
+ * element-wise and data-movement nodes and other head products only (the
+ * class and box MLPs of a detector, a classifier's last layer). Walking the
+ * nodes backward from the outputs, a value reaches an output if a graph
+ * output or an input of such a node that does; convolutions, normalization,
+ * softmax and attention end the walk. */
+static uint8_t *find_heads(cg_program *p)
+{
+    const ir_graph *g = p->g;
+    uint8_t *reach = calloc(g->n_values + 1, 1), *head = cg_alloc(p, g->n_nodes + 1);
+    if (!reach || !head) {
+        free(reach);
+        return NULL;
+    }
+    memset(head, 0, g->n_nodes + 1);
+    for (uint32_t k = 0; k < g->n_outputs; k++)
+        reach[g->outputs[k]] = 1;
+    for (uint32_t i = g->n_nodes; i-- > 0;) {
+        const ir_node *n = &g->nodes[i];
+        bool r = false, dense = false;
+        for (uint32_t o = 0; o < n->n_outputs; o++)
+            r |= n->outputs[o] >= 0 && reach[n->outputs[o]];
+#define L(o, fn) dense |= n->op == IR_OP_##o;
+#include "lower_dense.def"
+#undef L
+        if (!r || (dense && !is_gemm_op(n->op)))
+            continue;
+        head[i] = is_gemm_op(n->op);
+        for (uint32_t k = 0; k < n->n_inputs; k++)
+            if (n->inputs[k] >= 0)
+                reach[n->inputs[k]] = 1;
+    }
+    free(reach);
+    return head;
+}
+
+/* Whether node n reads a graph input as its data operand (the first layer:
+ * rounding the model's input to bf16 acts as input noise, which DETR-R50
+ * turns into the largest single share of its bf16 error). */
+static bool reads_graph_input(const cg_program *p, const ir_node *n)
+{
+    for (uint32_t k = 0; n->n_inputs && k < p->g->n_inputs; k++)
+        if (p->g->inputs[k] == n->inputs[0])
+            return true;
+    return false;
+}
+
+bool ld_bf16(cg_program *p, const ir_node *n)
+{
+    if (p->precision == CG_FP32 || ld_vector_bits(p) < 512)
+        return false;
+    if (p->precision == CG_BF16_ALL)
+        return true;
+    if (!p->heads)
+        p->heads = find_heads(p);
+    return p->heads && !p->heads[n - p->g->nodes] && !reads_graph_input(p, n);
+}
+
+void ld_plan_bf16(ld_gemm_plan *t, int64_t k)
+{
+    t->bf16 = 1;
+    if (t->kc < k && t->kc % 2) /* K blocks start at even k: pairs never straddle two */
+        t->kc++;
+    t->scratch = ld_gemm_scratch(t, true, true);
+}
+
+uint64_t ld_bf16_scratch(const ld_gemm_plan *t)
+{
+    int64_t kc2 = round_up(t->kc, 2);
+    return t->bf16 ? (uint64_t)(2 * (t->mc * kc2 + kc2 * t->nc) + 64) : 0;
+}
+
 /* ---- prepacking --------------------------------------------------------- */
 
 int64_t ld_packed_a_size(int64_t m, int64_t k, int32_t mr) { return round_up(m, mr) * k; }
 int64_t ld_packed_b_size(int64_t k, int64_t n, int32_t nv) { return round_up(n, 16 * (int64_t)nv) * k; }
 
-int32_t ld_prepack_a(cg_program *p, const float *src, int64_t rs, int64_t cs, int64_t m, int64_t k, int32_t mr,
-                     int64_t count, int64_t mstride)
+/* count matrices of `lanes` x k (element (i, kk) at src[c * mstride + i *
+ * is + kk * ks]) as panels of w lanes: fp32 [k][w], bf16 [k2/2][w][2]. */
+static int32_t prepack(cg_program *p, const float *src, int64_t is, int64_t ks, int64_t lanes, int64_t k, int64_t w,
+                       int64_t count, int64_t mstride, bool bf16)
 {
-    int64_t one = ld_packed_a_size(m, k, mr);
-    float *buf = calloc((size_t)(one * count + 1), sizeof *buf);
+    int64_t k2 = bf16 ? round_up(k, 2) : k, one = round_up(lanes, w) * k2, es = bf16 ? 2 : 4;
+    char *buf = calloc((size_t)(one * count + 1), (size_t)es);
     if (!buf)
         return -1;
     for (int64_t c = 0; c < count; c++)
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t kk = 0; kk < k; kk++)
-                buf[c * one + ((i / mr) * k + kk) * mr + i % mr] = src[c * mstride + i * rs + kk * cs];
-    int32_t b = cg_const(p, buf, (uint64_t)(one * count) * sizeof *buf);
+        for (int64_t i = 0; i < lanes; i++)
+            for (int64_t kk = 0; kk < k; kk++) {
+                float x = src[c * mstride + i * is + kk * ks];
+                int64_t at = c * one + (i / w) * k2 * w;
+                if (bf16)
+                    ((uint16_t *)buf)[at + (kk / 2 * w + i % w) * 2 + kk % 2] = k_bf16(x);
+                else
+                    ((float *)buf)[at + kk * w + i % w] = x;
+            }
+    int32_t b = cg_const(p, buf, (uint64_t)(one * count * es));
     free(buf);
     return b;
+}
+
+int32_t ld_prepack_a(cg_program *p, const float *src, int64_t rs, int64_t cs, int64_t m, int64_t k, int32_t mr,
+                     int64_t count, int64_t mstride)
+{
+    return prepack(p, src, rs, cs, m, k, mr, count, mstride, false);
 }
 
 int32_t ld_prepack_b(cg_program *p, const float *src, int64_t rs, int64_t cs, int64_t k, int64_t n, int32_t nv,
                      int64_t count, int64_t mstride)
 {
-    int64_t one = ld_packed_b_size(k, n, nv), nr = 16 * (int64_t)nv;
-    float *buf = calloc((size_t)(one * count + 1), sizeof *buf);
-    if (!buf)
-        return -1;
-    for (int64_t c = 0; c < count; c++)
-        for (int64_t kk = 0; kk < k; kk++)
-            for (int64_t j = 0; j < n; j++)
-                buf[c * one + ((j / nr) * k + kk) * nr + j % nr] = src[c * mstride + kk * rs + j * cs];
-    int32_t b = cg_const(p, buf, (uint64_t)(one * count) * sizeof *buf);
-    free(buf);
-    return b;
+    return prepack(p, src, cs, rs, n, k, 16 * (int64_t)nv, count, mstride, false);
+}
+
+int32_t ld_prepack_a16(cg_program *p, const float *src, int64_t rs, int64_t cs, int64_t m, int64_t k, int32_t mr,
+                       int64_t count, int64_t mstride)
+{
+    return prepack(p, src, rs, cs, m, k, mr, count, mstride, true);
+}
+
+int32_t ld_prepack_b16(cg_program *p, const float *src, int64_t rs, int64_t cs, int64_t k, int64_t n, int32_t nv,
+                       int64_t count, int64_t mstride)
+{
+    return prepack(p, src, cs, rs, n, k, 16 * (int64_t)nv, count, mstride, true);
 }
 
 void ld_gemm_init(struct k_gemm *g, const ld_gemm_plan *t, int64_t m, int64_t n, int64_t k)
@@ -228,17 +320,23 @@ void ld_gemm_init(struct k_gemm *g, const ld_gemm_plan *t, int64_t m, int64_t n,
 
 /* Packs whichever operand is constant (A is input 0, B input 1; a constant
  * packed here gets no buffer of its own) and fills out. */
-static ir_status finish_gemm(cg_program *p, const ir_node *n, struct k_gemm *g, const ld_gemm_plan *t,
+static ir_status finish_gemm(cg_program *p, const ir_node *n, struct k_gemm *g, ld_gemm_plan *t,
                              const float *ca, const float *cb, int64_t a_count, int64_t b_count, cg_lowered *out,
                              ir_diag *d)
 {
     g->a = cb || !ca ? cg_buf(p, n->inputs[0]) : -1;
     g->b = cb ? -1 : cg_buf(p, n->inputs[1]);
+    if (cb && ld_bf16(p, n)) { /* bf16 only with a constant B: the weights are prepacked in bf16 */
+        ld_plan_bf16(t, g->k);
+        g->kc = t->kc;
+        g->bf16 = 1;
+    }
     if (cb) {
-        g->b = ld_prepack_b(p, cb, g->b_rs, g->b_cs, g->k, g->n, g->nv, b_count, g->k * g->n);
+        g->b = (g->bf16 ? ld_prepack_b16 : ld_prepack_b)(p, cb, g->b_rs, g->b_cs, g->k, g->n, g->nv, b_count,
+                                                          g->k * g->n);
         g->b_pre = 1;
         for (int32_t i = 0; i < g->nbd; i++)
-            g->b_bs[i] *= ld_packed_b_size(g->k, g->n, g->nv);
+            g->b_bs[i] *= ld_packed_b_size(g->bf16 ? round_up(g->k, 2) : g->k, g->n, g->nv);
     } else if (ca) {
         g->a = ld_prepack_a(p, ca, g->a_rs, g->a_cs, g->m, g->k, g->mr, a_count, g->m * g->k);
         g->a_pre = 1;
@@ -252,7 +350,7 @@ static ir_status finish_gemm(cg_program *p, const ir_node *n, struct k_gemm *g, 
     out->desc_size = sizeof *g;
     out->n_tasks = g->batches * g->m_tiles * g->n_tiles;
     out->n_tasks = out->n_tasks > 0 ? out->n_tasks : 1;
-    out->scratch_bytes = ld_gemm_scratch(t, !g->a_pre, !g->b_pre);
+    out->scratch_bytes = ld_gemm_scratch(t, !g->a_pre, !g->b_pre) + ld_bf16_scratch(t);
     out->flops = 2.0 * (double)g->batches * (double)g->m * (double)g->n * (double)g->k;
     return IR_OK;
 }

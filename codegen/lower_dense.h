@@ -32,6 +32,7 @@ typedef struct {
     int32_t mr, nv;
     int64_t mc, nc, kc, m_tiles, n_tiles;
     uint64_t scratch; /* bytes per thread if both operands are packed at run time */
+    int32_t bf16;     /* set by ld_plan_bf16 */
 } ld_gemm_plan;
 
 /* Microkernel shape, cache blocks and tiles for `batches` products of
@@ -44,6 +45,14 @@ void ld_plan_gemm(const cg_program *p, int64_t batches, int64_t m, int64_t n, in
 /* Scratch bytes of a plan given which operands are packed at run time. */
 uint64_t ld_gemm_scratch(const ld_gemm_plan *t, bool pack_a, bool pack_b);
 
+/* Whether node n computes its products in bf16: --precision bf16 on a
+ * 512-bit target, and n is not an output head (kept in fp32). */
+bool ld_bf16(cg_program *p, const ir_node *n);
+/* Makes a plan bf16: K blocks of even length (bf16 panels hold pairs of k). */
+void ld_plan_bf16(ld_gemm_plan *t, int64_t k);
+/* Extra scratch bytes per thread of a bf16 plan (its bf16 panels), else 0. */
+uint64_t ld_bf16_scratch(const ld_gemm_plan *t);
+
 /* Packs `count` matrices (matrix c at src + c * mstride) as A panels (mr
  * rows interleaved per k) / B panels (16*nv columns per k) into a new
  * constant buffer; element (i, k) of A is src[i * rs + k * cs], (k, j) of B
@@ -52,7 +61,12 @@ int32_t ld_prepack_a(cg_program *p, const float *src, int64_t rs, int64_t cs, in
                      int64_t count, int64_t mstride);
 int32_t ld_prepack_b(cg_program *p, const float *src, int64_t rs, int64_t cs, int64_t k, int64_t n, int32_t nv,
                      int64_t count, int64_t mstride);
-/* Elements of one packed matrix. */
+/* The same into bf16 panels (k_dense.h), K padded to even. */
+int32_t ld_prepack_a16(cg_program *p, const float *src, int64_t rs, int64_t cs, int64_t m, int64_t k, int32_t mr,
+                       int64_t count, int64_t mstride);
+int32_t ld_prepack_b16(cg_program *p, const float *src, int64_t rs, int64_t cs, int64_t k, int64_t n, int32_t nv,
+                       int64_t count, int64_t mstride);
+/* Elements of one packed fp32 matrix (of a bf16 one: pass k rounded up to even). */
 int64_t ld_packed_a_size(int64_t m, int64_t k, int32_t mr);
 int64_t ld_packed_b_size(int64_t k, int64_t n, int32_t nv);
 

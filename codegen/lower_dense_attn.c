@@ -74,14 +74,17 @@ static ir_status proj_gemm(cg_program *p, const ir_node *n, struct k_gemm *g, in
 {
     ld_gemm_plan t;
     ld_plan_gemm(p, 1, rows, nn, k, false, &t);
+    if (wc && ld_bf16(p, n))
+        ld_plan_bf16(&t, k);
     ld_gemm_init(g, &t, rows, nn, k);
+    g->bf16 = t.bf16;
     g->a = x;
     g->c = y;
     g->bias = bias;
     g->bias_cs = 1;
     g->b_pre = wc != NULL;
-    g->b = wc ? ld_prepack_b(p, wc, nn, 1, k, nn, t.nv, 1, 0) : cg_buf(p, n->inputs[wi]);
-    uint64_t s = ld_gemm_scratch(&t, true, !g->b_pre);
+    g->b = wc ? (t.bf16 ? ld_prepack_b16 : ld_prepack_b)(p, wc, nn, 1, k, nn, t.nv, 1, 0) : cg_buf(p, n->inputs[wi]);
+    uint64_t s = ld_gemm_scratch(&t, true, !g->b_pre) + ld_bf16_scratch(&t);
     *scratch = s > *scratch ? s : *scratch;
     return g->b < 0 || g->a < 0 || g->c < 0 ? ld_fail(d, IR_ERR_NOMEM, n, "out of memory") : IR_OK;
 }

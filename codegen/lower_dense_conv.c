@@ -83,6 +83,10 @@ ir_status cg_lower_conv(cg_program *p, const ir_node *n, cg_lowered *out, ir_dia
             !k->pb[0] && !k->pb[1] && !k->pb[2];
     ld_gemm_plan t;
     ld_plan_gemm(p, k->batch * groups, k->mg, k->npix, k->kdim, true, &t);
+    const float *wc = ld_const(p, n, 1);
+    k->bf16 = wc && ld_bf16(p, n);
+    if (k->bf16)
+        ld_plan_bf16(&t, k->kdim);
     k->mr = t.mr;
     k->nv = t.nv;
     k->mc = t.mc;
@@ -94,12 +98,13 @@ ir_status cg_lower_conv(cg_program *p, const ir_node *n, cg_lowered *out, ir_dia
     k->y = cg_buf(p, n->outputs[0]);
     k->bias = b ? cg_buf(p, n->inputs[2]) : -1;
     k->res = r ? cg_buf(p, n->inputs[3]) : -1;
-    bool wino;
-    if ((st = ld_conv_wino(p, n, k, out, &wino, d)) || wino) /* lower_dense_wino.c */
+    /* Winograd (lower_dense_wino.c) for eligible fp32 convolutions; bf16
+       ones run the direct kernel at twice the fp32 rate instead */
+    bool wino = false;
+    if (!k->bf16 && ((st = ld_conv_wino(p, n, k, out, &wino, d)) || wino))
         return st;
-    const float *wc = ld_const(p, n, 1);
     k->w_pre = wc != NULL;
-    k->w = wc ? ld_prepack_a(p, wc, k->kdim, 1, k->mg, k->kdim, k->mr, groups, k->mg * k->kdim)
+    k->w = wc ? (k->bf16 ? ld_prepack_a16 : ld_prepack_a)(p, wc, k->kdim, 1, k->mg, k->kdim, k->mr, groups, k->mg * k->kdim)
               : cg_buf(p, n->inputs[1]);
     if (k->w < 0 || k->x < 0 || k->y < 0)
         return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
@@ -108,7 +113,8 @@ ir_status cg_lower_conv(cg_program *p, const ir_node *n, cg_lowered *out, ir_dia
     out->desc_size = sizeof *k;
     out->n_tasks = k->batch * groups * k->m_tiles * k->n_tiles;
     out->n_tasks = out->n_tasks > 0 ? out->n_tasks : 1;
-    out->scratch_bytes = ld_gemm_scratch(&t, !k->w_pre, true) + (uint64_t)t.nc * 5 * sizeof(int64_t);
+    out->scratch_bytes =
+        ld_gemm_scratch(&t, !k->w_pre, true) + (uint64_t)t.nc * 5 * sizeof(int64_t) + ld_bf16_scratch(&t);
     out->flops = 2.0 * (double)k->batch * (double)m * (double)k->npix * (double)k->kdim;
     return IR_OK;
 }

@@ -7,6 +7,10 @@
  * templates that were compiled for generic x86-64, is stamped with the
  * target's CPU and features before optimization, so O3 vectorizes the
  * specialized kernels for the real vector width. */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* memmem */
+#endif
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,7 +18,9 @@
 #include <llvm-c/Target.h>
 #include <llvm-c/Transforms/PassBuilder.h>
 
+#include "cg_internal.h"
 #include "cg_llvm.h"
+#include "kabi.h"
 
 static char *dup_llvm(char *s)
 {
@@ -90,6 +96,45 @@ int cg_vec_bits_for(const char *cpu, const char *features)
 
 int cg_target_vec_bits(const cg_module *m) { return cg_vec_bits_for(m->cpu, m->features); }
 
+bool cg_target_has(const cg_module *m, const char *feature)
+{
+    int sign = feature_state(m->features ? m->features : "", feature);
+    if (sign)
+        return sign > 0;
+    if (strcmp(feature, "avx512bf16"))
+        return false;
+    static const char *const bf16[] = {"cooperlake", "sapphirerapids", "graniterapids", "emeraldrapids",
+                                       "znver4", "znver5", NULL};
+    for (int i = 0; bf16[i]; i++)
+        if (!strncmp(m->cpu, bf16[i], strlen(bf16[i])))
+            return true;
+    return false;
+}
+
+/* The ONNXC_CPU_* bit a lowered node's kernel adds to the vector width's. */
+static uint32_t node_needs(const cg_lowered *l)
+{
+    uint32_t need = 0;
+    if ((!strcmp(l->kernel, "gemm") && ((const struct k_gemm *)l->desc)->bf16) ||
+        (!strcmp(l->kernel, "conv") && ((const struct k_conv *)l->desc)->bf16))
+        need |= ONNXC_CPU_AVX512BF16;
+    else if (!strcmp(l->kernel, "gemm_multi"))
+        for (int64_t k = 0; k < ((const struct k_gemm_multi *)l->desc)->n_g; k++)
+            need |= ((const struct k_gemm_multi *)l->desc)->g[k].bf16 ? ONNXC_CPU_AVX512BF16 : 0;
+    return need;
+}
+
+uint32_t cg_target_cpu_needs(const cg_module *m)
+{
+    int bits = cg_target_vec_bits(m);
+    uint32_t need = bits >= 512 ? ONNXC_CPU_AVX512 | ONNXC_CPU_AVX2 : bits >= 256 ? ONNXC_CPU_AVX2 : 0;
+    for (uint32_t e = 0; e < m->n_progs; e++)
+        for (uint32_t i = 0; m->progs[e] && i < m->progs[e]->g->n_nodes; i++)
+            for (const cg_lowered *l = &m->progs[e]->nodes[i]; l; l = l->next)
+                need |= node_needs(l);
+    return need;
+}
+
 void cg_target_apply(cg_module *m)
 {
     LLVMSetTarget(m->mod, m->triple);
@@ -98,19 +143,34 @@ void cg_target_apply(cg_module *m)
     LLVMDisposeTargetData(td);
 }
 
+/* Kernels compiled for extra features (the bf16 microkernels) keep them on
+ * top of the target's, so they still compile when they are unused on a
+ * target without them; the lowering calls them only on targets that have
+ * the features. */
 static void stamp_target(cg_module *m)
 {
+    static const char extra[] = ",+avx512f,+avx512bw,+avx512vl,+avx512bf16,+evex512";
+    char *fx = malloc(strlen(m->features) + sizeof extra);
+    if (fx)
+        snprintf(fx, strlen(m->features) + sizeof extra, "%s%s", m->features, *m->features ? extra : extra + 1);
     LLVMAttributeRef cpu = LLVMCreateStringAttribute(m->ctx, "target-cpu", 10, m->cpu, (unsigned)strlen(m->cpu));
     LLVMAttributeRef feat =
         LLVMCreateStringAttribute(m->ctx, "target-features", 15, m->features, (unsigned)strlen(m->features));
+    LLVMAttributeRef feat_x = fx ? LLVMCreateStringAttribute(m->ctx, "target-features", 15, fx, (unsigned)strlen(fx))
+                                 : feat;
+    free(fx);
     for (LLVMValueRef f = LLVMGetFirstFunction(m->mod); f; f = LLVMGetNextFunction(f)) {
         if (LLVMIsDeclaration(f))
             continue;
+        LLVMAttributeRef own = LLVMGetStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "target-features", 15);
+        unsigned len = 0;
+        const char *ownv = own ? LLVMGetStringAttributeValue(own, &len) : NULL;
+        bool bf16 = ownv && memmem(ownv, len, "+avx512bf16", 11);
         LLVMRemoveStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "target-cpu", 10);
         LLVMRemoveStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "target-features", 15);
         LLVMRemoveStringAttributeAtIndex(f, LLVMAttributeFunctionIndex, "tune-cpu", 8);
         LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, cpu);
-        LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, feat);
+        LLVMAddAttributeAtIndex(f, LLVMAttributeFunctionIndex, bf16 ? feat_x : feat);
     }
 }
 

@@ -756,7 +756,10 @@ int main(int argc, char **argv)
     onnxc_status st;
     onnxc_ctx *c = onnxc_create(m, o.threads, &st);
     if (!c)
-        return fail(EXIT_BAD, "cannot set up the model: %s", onnxc_status_name(st));
+        return st == ONNXC_ERR_CPU ? fail(EXIT_BAD, "cannot run the model on this CPU: it was compiled for %s, which "
+                                          "this CPU lacks; recompile with --target-cpu for this machine",
+                                          onnxc_cpu_missing(m))
+                                   : fail(EXIT_BAD, "cannot set up the model: %s", onnxc_status_name(st));
     tensor *in = calloc(m->n_inputs + 1, sizeof *in);
     const void **in_ptrs = calloc(m->n_inputs + 1, sizeof *in_ptrs);
     void **out = calloc(m->n_outputs + 1, sizeof *out);

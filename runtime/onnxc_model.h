@@ -15,7 +15,8 @@
  * point into one copy of the weights. Every entry has the model's inputs
  * and outputs, by the same names and dtypes, in the same order; only their
  * dimensions differ. A model compiled for one shape has one entry.
- * ABI history: 1 one program per model; 2 a table of entries. */
+ * ABI history: 1 one program per model; 2 a table of entries and the CPU
+ * features the code needs. */
 #ifndef ONNXC_MODEL_H
 #define ONNXC_MODEL_H
 
@@ -58,6 +59,11 @@ typedef struct {
     int64_t dims[ONNXC_MAX_RANK];
 } onnxc_tensor_desc;
 
+/* CPU features a model's code may use (onnxc_create checks them). */
+#define ONNXC_CPU_AVX2 1u       /* AVX2 and FMA */
+#define ONNXC_CPU_AVX512 2u     /* AVX-512 F, BW, DQ, VL */
+#define ONNXC_CPU_AVX512BF16 4u /* AVX512_BF16 (--precision bf16) */
+
 /* One specialization of the model, for one set of input shapes. */
 typedef struct {
     uint64_t arena_bytes;   /* workspace for intermediates */
@@ -71,6 +77,7 @@ typedef struct {
 
 typedef struct {
     uint32_t abi;      /* ONNXC_MODEL_ABI */
+    uint32_t cpu;      /* ONNXC_CPU_* the code of every entry needs */
     const char *name;
     uint32_t n_inputs, n_outputs;
     uint32_t n_entries; /* >= 1 */

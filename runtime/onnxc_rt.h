@@ -46,7 +46,8 @@ typedef enum {
     ONNXC_ERR_SHAPE = 2,    /* an input's dtype or shape differs from the model's */
     ONNXC_ERR_NOMEM = 3,
     ONNXC_ERR_ABI = 4,      /* the model was built for another runtime */
-    ONNXC_ERR_THREAD = 5
+    ONNXC_ERR_THREAD = 5,
+    ONNXC_ERR_CPU = 6       /* the model needs CPU features this CPU lacks */
 } onnxc_status;
 
 typedef struct onnxc_ctx onnxc_ctx;
@@ -77,6 +78,9 @@ void onnxc_profile_print(const onnxc_ctx *c, FILE *f);
 const char *onnxc_dtype_name(int32_t dtype);
 /* A short description of a status, e.g. for onnxc_create's failures. */
 const char *onnxc_status_name(onnxc_status s);
+/* The first CPU feature model m's code needs that this CPU lacks (e.g.
+ * "AVX512_BF16"), or NULL: onnxc_create fails with ONNXC_ERR_CPU then. */
+const char *onnxc_cpu_missing(const onnxc_model *m);
 /* Non-zero if the context records a profile (ONNXC_PROFILE=1 at create). */
 int onnxc_profile_enabled(const onnxc_ctx *c);
 /* Forgets the runs recorded so far (e.g. after a warm-up run). */

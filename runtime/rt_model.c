@@ -21,6 +21,9 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#endif
 
 #include "rt_internal.h"
 
@@ -124,11 +127,49 @@ const char *onnxc_status_name(onnxc_status s)
     case ONNXC_ERR_NOMEM: return "out of memory";
     case ONNXC_ERR_ABI: return "the model was compiled for another runtime version";
     case ONNXC_ERR_THREAD: return "cannot start threads";
+    case ONNXC_ERR_CPU:
+        return "the model was compiled for CPU features this CPU lacks (onnxc_cpu_missing names them; "
+               "recompile with --target-cpu for this machine)";
     }
     return "unknown status";
 }
 
 /* ---- create ------------------------------------------------------------- */
+
+/* The ONNXC_CPU_* features this CPU (and its OS, which must save the wider
+ * registers: XCR0) offers, from cpuid. */
+static uint32_t cpu_features(void)
+{
+#if defined(__x86_64__) || defined(__i386__)
+    unsigned a, b, c, d;
+    if (!__get_cpuid_count(1, 0, &a, &b, &c, &d) || !(c & bit_OSXSAVE))
+        return 0;
+    unsigned lo, hi;
+    __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+    bool ymm = (lo & 6) == 6, zmm = (lo & 0xe6) == 0xe6, fma = c & bit_FMA;
+    if (!__get_cpuid_count(7, 0, &a, &b, &c, &d))
+        return 0;
+    uint32_t f = ymm && fma && (b & bit_AVX2) ? ONNXC_CPU_AVX2 : 0;
+    unsigned need512 = bit_AVX512F | bit_AVX512BW | bit_AVX512DQ | bit_AVX512VL;
+    if (zmm && (b & need512) == need512)
+        f |= ONNXC_CPU_AVX512;
+    if ((f & ONNXC_CPU_AVX512) && __get_cpuid_count(7, 1, &a, &b, &c, &d) && (a & (1u << 5)))
+        f |= ONNXC_CPU_AVX512BF16;
+    return f;
+#else
+    return 0;
+#endif
+}
+
+const char *onnxc_cpu_missing(const onnxc_model *m)
+{
+    uint32_t miss = m ? m->cpu & ~cpu_features() : 0;
+    return miss & ONNXC_CPU_AVX2         ? "AVX2/FMA"
+           : miss & ONNXC_CPU_AVX512     ? "AVX-512 (F, BW, DQ, VL)"
+           : miss & ONNXC_CPU_AVX512BF16 ? "AVX512_BF16"
+           : miss                        ? "a CPU feature this runtime does not know"
+                                         : NULL;
+}
 
 static bool tensors_ok(const onnxc_tensor_desc *t, uint32_t n)
 {
@@ -184,6 +225,8 @@ static onnxc_status model_check(const onnxc_model *m)
         return ONNXC_ERR_ARGUMENT;
     if (m->abi != ONNXC_MODEL_ABI)
         return ONNXC_ERR_ABI;
+    if (onnxc_cpu_missing(m))
+        return ONNXC_ERR_CPU;
     if (!m->n_entries || !m->entries)
         return ONNXC_ERR_ARGUMENT;
     for (uint32_t k = 0; k < m->n_entries; k++) {

@@ -106,25 +106,65 @@ def check_compiled(onnxc, model, *extra):
     the edge of float32: there PyTorch-f32 and onnxc are each within
     tolerance of the float64 truth but not always of each other, so the
     truth is the judge; the PyTorch-f32 difference is printed as well."""
-    import numpy as np
     stem = model[:-5]
-    ref = stem + ".ref"
+    with tempfile.TemporaryDirectory() as tmp:
+        out = compile_and_run(onnxc, model, tmp, extra)
+        if out is None:
+            return 1
+        return compare_outputs(out, stem)
+
+
+def compile_and_run(onnxc, model, tmp, extra):
+    """Compiles MODEL at the shapes of the inputs in MODEL.ref/ (with the
+    extra arguments EXTRA) into TMP and runs it on them; the output folder,
+    or None (printed why)."""
+    import numpy as np
+    ref = model[:-5] + ".ref"
     shapes = []
     for n in INPUTS:
         f = os.path.join(ref, n + ".npy")
         if os.path.exists(f):
             shapes += ["--input-shape", n + ":" + "x".join(str(d) for d in np.load(f, mmap_mode="r").shape)]
+    exe = compile_exe(onnxc, model, tmp, shapes + list(extra))
+    if not exe:
+        return None
+    out = os.path.join(tmp, "out")
+    r = subprocess.run([exe] + input_args(ref) + ["--output-dir", out, "--repeat", "2"],
+                       capture_output=True, text=True)
+    print(r.stdout + r.stderr)
+    return None if r.returncode else out
+
+
+def check_bf16(onnxc, model):
+    """Compiled with --precision bf16 and run: issue 6's bf16 rules against
+    PyTorch - the arg-max class unchanged for every query whose top-1 logit
+    leads its top-2 by more than 0.1, pred_boxes within 0.01 - and the
+    logits must differ from PyTorch's by more than fp32 rounding (1e-3: the
+    fp32 build is within 1e-4), or the bf16 path was not taken. Issue 6's
+    0.05 bound on pred_logits is meant for the trained-size R50 and is only
+    printed here (a random-weight tiny model amplifies rounding more).
+    Exit 77 (skipped) on a CPU without AVX512_BF16."""
+    import numpy as np
+    with open("/proc/cpuinfo") as f:
+        if "avx512_bf16" not in f.read():
+            print("no avx512_bf16 on this CPU: skipped")
+            return 77
+    ref = model[:-5] + ".ref"
     with tempfile.TemporaryDirectory() as tmp:
-        exe = compile_exe(onnxc, model, tmp, shapes + list(extra))
-        if not exe:
+        out = compile_and_run(onnxc, model, tmp, ["--precision", "bf16"])
+        if out is None:
             return 1
-        out = os.path.join(tmp, "out")
-        r = subprocess.run([exe] + input_args(ref) + ["--output-dir", out, "--repeat", "2"],
-                           capture_output=True, text=True)
-        print(r.stdout + r.stderr)
-        if r.returncode:
-            return 1
-        return compare_outputs(out, stem)
+        lg, rlg = (np.load(os.path.join(d, "pred_logits.npy")) for d in (out, ref))
+        bx, rbx = (np.load(os.path.join(d, "pred_boxes.npy")) for d in (out, ref))
+    top2 = np.sort(rlg, axis=-1)[..., -2:]
+    clear = (top2[..., 1] - top2[..., 0]) > 0.1
+    flips = int(np.sum((lg.argmax(-1) != rlg.argmax(-1)) & clear))
+    el, eb = float(np.abs(lg - rlg).max()), float(np.abs(bx - rbx).max())
+    print(f"pred_logits max err {el:.3g} (issue 6 bound for R50: 0.05), class flips {flips} of "
+          f"{int(clear.sum())} clear queries, pred_boxes max err {eb:.3g} (<= 0.01)")
+    ok = flips == 0 and eb <= 0.01 and el > 1e-3
+    print("ok" if ok else "FAIL")
+    return 0 if ok else 1
 
 
 def compare_outputs(out, stem):
@@ -180,7 +220,9 @@ def main():
         sys.exit(check_shapes(sys.argv[2], sys.argv[3], *sys.argv[4:]))
     if mode == "run":
         sys.exit(check_run(sys.argv[2], sys.argv[3], *sys.argv[4:]))
-    sys.exit("usage: check_detr.py inspect|compile|shapes|run ...")
+    if mode == "bf16":
+        sys.exit(check_bf16(sys.argv[2], sys.argv[3]))
+    sys.exit("usage: check_detr.py inspect|compile|shapes|bf16|run ...")
 
 
 if __name__ == "__main__":

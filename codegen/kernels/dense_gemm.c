@@ -28,14 +28,19 @@ DK_INLINE void gemm_task(const struct k_gemm *d, void *const *bufs, int64_t task
         ao += ix * d->a_bs[i];
         bo += ix * d->b_bs[i];
     }
-    const float *A = (const float *)bufs[d->a] + ao, *B = (const float *)bufs[d->b] + bo;
+    /* bf16: prepacked operands hold bf16 panels with K padded to even (k2) */
+    int64_t es = d->bf16 ? 2 : 4, k2 = d->bf16 ? dk_even(d->k) : d->k;
+    const char *A = (const char *)bufs[d->a] + ao * (d->a_pre ? es : 4);
+    const char *B = (const char *)bufs[d->b] + bo * (d->b_pre ? es : 4);
     int64_t mr = d->mr, nr = 16 * (int64_t)d->nv, m0 = mt * d->mc, n0 = nt * d->nc;
     float *sa = scratch, *sb = sa + (d->a_pre ? 0 : (d->mc * d->kc + 15) / 16 * 16);
+    uint16_t *sa16 = dk_align16(sb + (d->b_pre ? 0 : d->kc * d->nc)), *sb16 = sa16 + d->mc * dk_even(d->kc);
     dk_tile t;
     t.c = (float *)bufs[d->c] + bi * d->m * d->ldc + m0 * d->ldc + n0;
     t.ldc = d->ldc;
     t.mv = dk_min(d->mc, d->m - m0);
     t.nn = dk_min(d->nc, d->n - n0);
+    t.bf16 = d->bf16;
     t.e.bias = d->bias >= 0 ? (const float *)bufs[d->bias] + m0 * d->bias_rs + n0 * d->bias_cs : 0;
     t.e.res = d->res >= 0 ? (const float *)bufs[d->res] + bi * d->m * d->ldr + m0 * d->ldr + n0 : 0;
     t.e.bias_rs = d->bias_rs;
@@ -47,21 +52,30 @@ DK_INLINE void gemm_task(const struct k_gemm *d, void *const *bufs, int64_t task
     int64_t pc = 0;
     do {
         int64_t kcb = dk_min(d->kc, d->k - pc);
+        const float *Ab = (const float *)A + m0 * d->a_rs + pc * d->a_cs;
+        const float *Bb = (const float *)B + pc * d->b_rs + n0 * d->b_cs;
         if (d->a_pre) {
-            t.ap = A + (m0 / mr * d->k + pc) * mr;
-            t.a_ps = d->k * mr;
+            t.ap = A + (m0 / mr * k2 + pc) * mr * es;
+            t.a_ps = k2 * mr;
+        } else if (d->bf16) {
+            dk_pack_a16(sa16, Ab, d->a_rs, d->a_cs, t.mv, kcb, d->mr);
+            t.ap = sa16;
+            t.a_ps = dk_even(kcb) * mr;
         } else {
-            dk_pack_a(sa, A + m0 * d->a_rs + pc * d->a_cs, d->a_rs, d->a_cs, t.mv, kcb, d->mr);
+            dk_pack_a(sa, Ab, d->a_rs, d->a_cs, t.mv, kcb, d->mr);
             t.ap = sa;
             t.a_ps = kcb * mr;
         }
         if (d->b_pre) {
-            t.bp = B + (n0 / nr * d->k + pc) * nr;
-            t.b_ps = d->k * nr;
+            t.bp = B + (n0 / nr * k2 + pc) * nr * es;
+            t.b_ps = k2 * nr;
         } else {
-            dk_pack_b(sb, B + pc * d->b_rs + n0 * d->b_cs, d->b_rs, d->b_cs, t.nn, kcb, nr);
-            t.bp = sb;
-            t.b_ps = kcb * nr;
+            if (d->bf16)
+                dk_pack_b16(sb16, Bb, d->b_rs, d->b_cs, t.nn, kcb, nr);
+            else
+                dk_pack_b(sb, Bb, d->b_rs, d->b_cs, t.nn, kcb, nr);
+            t.bp = d->bf16 ? (const void *)sb16 : sb;
+            t.b_ps = (d->bf16 ? dk_even(kcb) : kcb) * nr;
         }
         t.kc = kcb;
         t.load = pc > 0;
@@ -178,9 +192,11 @@ KERNEL(conv)
     int64_t gi = task / (d->n_tiles * d->m_tiles), g = gi % d->groups; /* gi = image * groups + group */
     int64_t mr = d->mr, nr = 16 * (int64_t)d->nv, m0 = mt * d->mc, n0 = nt * d->nc;
     int64_t mgp = (d->mg + mr - 1) / mr * mr, kdim = d->kdim;
+    int64_t es = d->bf16 ? 2 : 4, k2 = d->bf16 ? dk_even(kdim) : kdim; /* prepacked W: bf16, K even */
     const float *X = (const float *)bufs[d->x] + gi * d->cg * d->inpix, *W = (const float *)bufs[d->w];
     float *sa = scratch, *sb = sa + (d->w_pre ? 0 : (d->mc * d->kc + 15) / 16 * 16);
     conv_seg *seg = (conv_seg *)(sb + d->kc * d->nc);
+    uint16_t *sa16 = dk_align16(seg + d->nc), *sb16 = sa16 + d->mc * dk_even(d->kc);
     int64_t yo = (gi * d->mg + m0) * d->npix + n0;
     dk_tile t;
     t.c = (float *)bufs[d->y] + yo;
@@ -195,23 +211,32 @@ KERNEL(conv)
     t.e.alpha = 1.0f;
     t.e.beta = 1.0f;
     t.e.relu = d->relu;
+    t.bf16 = d->bf16;
     int64_t nseg = d->pw ? 0 : conv_segs(d, seg, n0, t.nn, nr), pc = 0;
     do {
         int64_t kcb = dk_min(d->kc, kdim - pc);
         if (d->w_pre) {
-            t.ap = W + g * mgp * kdim + (m0 / mr * kdim + pc) * mr;
-            t.a_ps = kdim * mr;
+            t.ap = (const char *)W + (g * mgp * k2 + (m0 / mr * k2 + pc) * mr) * es;
+            t.a_ps = k2 * mr;
+        } else if (d->bf16) {
+            dk_pack_a16(sa16, W + (g * d->mg + m0) * kdim + pc, kdim, 1, t.mv, kcb, d->mr);
+            t.ap = sa16;
+            t.a_ps = dk_even(kcb) * mr;
         } else {
             dk_pack_a(sa, W + (g * d->mg + m0) * kdim + pc, kdim, 1, t.mv, kcb, d->mr);
             t.ap = sa;
             t.a_ps = kcb * mr;
         }
-        if (d->pw)
+        if (d->pw && d->bf16)
+            dk_pack_b16(sb16, X + pc * d->inpix + n0, d->inpix, 1, t.nn, kcb, nr);
+        else if (d->pw)
             dk_pack_b(sb, X + pc * d->inpix + n0, d->inpix, 1, t.nn, kcb, nr);
         else
             conv_pack(d, sb, X, seg, nseg, pc, kcb, t.nn, nr);
-        t.bp = sb;
-        t.b_ps = kcb * nr;
+        if (d->bf16 && !d->pw)
+            dk_panels16(sb16, sb, (t.nn + nr - 1) / nr, kcb, nr);
+        t.bp = d->bf16 ? (const void *)sb16 : sb;
+        t.b_ps = (d->bf16 ? dk_even(kcb) : kcb) * nr;
         t.kc = kcb;
         t.load = pc > 0;
         t.last = pc + kcb >= kdim;

@@ -7,7 +7,14 @@
  * unroller or on SROA to keep them out of memory. Three shapes suit 32
  * AVX-512 registers (14x2, 8x3, 6x4, each with room for the B vectors); the
  * lowering picks the one that wastes the least of M and N. 6x1 (16 columns
- * as two 8-lane halves) is the shape for 16 AVX2 registers. */
+ * as two 8-lane halves) is the shape for 16 AVX2 registers. The bf16
+ * kernels have the same shapes; per pair of k they load nv vectors of 16
+ * column pairs of B and, per row, broadcast A's pair of the row into
+ * vdpbf16ps (both products summed into the fp32 accumulator). They carry
+ * their own target attribute, so the generic-x86 bitcode can hold them;
+ * the lowering emits calls to them only for targets with AVX512_BF16. */
+#include <immintrin.h>
+
 #include "dense_mk.h"
 
 /* A finished vector of C: epilogue for row i, vector q, then the store. */
@@ -43,28 +50,30 @@ DK_INLINE void mk_out(float *c, const dk_v16 *acc, const dk_epi *e, int64_t i, i
 #define ACC(i, q) c##i##_##q
 #define DECL(i, q) dk_v16 ACC(i, q) = z;
 #define LOAD(i, q) ACC(i, q) = *(const dk_v16u *)(c + (i) * ldc + 16 * (q));
-#define BLOAD(q) dk_v16 bv##q = bb[q];
+#define BLOAD(q) dk_v16 bv##q = ((const dk_v16 *)b)[q];
 #define FMA(i, q) ACC(i, q) += a[i] * bv##q;
 #define STORE(i, q) mk_out(c + (i) * ldc + 16 * (q), &ACC(i, q), e, i, q);
 
-#define MICROKERNEL(name, MR, NV, ROWS, VECS, BVECS)                                                         \
-    static void name(int64_t kc, const float *a, const float *b, float *c, int64_t ldc, int32_t load,         \
-                     const dk_epi *e)                                                                         \
+/* T: the panels' element type, KSTEP: k per step (2: bf16 pairs), BLD and
+ * OP: the B loads and the update of one accumulator. */
+#define MICROKERNEL_OF(T, ATTR, KSTEP, BLD, OP, name, MR, NV, ROWS, VECS, BVECS)                               \
+    ATTR static void name(int64_t kc, const T *a, const T *b, float *c, int64_t ldc, int32_t load,            \
+                          const dk_epi *e)                                                                    \
     {                                                                                                         \
         const dk_v16 z = DK_SPLAT(0.0f);                                                                      \
         ROWS(DECL, VECS)                                                                                      \
         if (load) {                                                                                           \
             ROWS(LOAD, VECS)                                                                                  \
         }                                                                                                     \
-        for (int64_t k = 0; k < kc; k++) {                                                                    \
-            const dk_v16 *bb = (const dk_v16 *)b;                                                             \
-            BVECS(BLOAD)                                                                                      \
-            ROWS(FMA, VECS)                                                                                   \
-            a += MR;                                                                                          \
-            b += 16 * NV;                                                                                     \
+        for (int64_t k = 0; k < kc; k += KSTEP) {                                                             \
+            BVECS(BLD)                                                                                        \
+            ROWS(OP, VECS)                                                                                    \
+            a += KSTEP * MR;                                                                                  \
+            b += 16 * KSTEP * NV;                                                                             \
         }                                                                                                     \
         ROWS(STORE, VECS)                                                                                     \
     }
+#define MICROKERNEL(...) MICROKERNEL_OF(float, , 1, BLOAD, FMA, __VA_ARGS__)
 
 MICROKERNEL(mk_14x2, 14, 2, R14, V2, B2)
 MICROKERNEL(mk_8x3, 8, 3, R8, V3, B3)
@@ -132,11 +141,66 @@ __attribute__((noinline)) void onnxc_dk_mk(int32_t mr, int32_t nv, int64_t kc, c
         mk_6x1(kc, a, b, c, ldc, load, e);
 }
 
+#define DK_BF16 __attribute__((target("avx512f,avx512bw,avx512vl,avx512bf16")))
+typedef int32_t dk_pair __attribute__((may_alias, aligned(4)));
+
+#define BLOAD16(q) __m512i bv##q = _mm512_loadu_si512(b + 32 * (q));
+#define DP16(i, q)                                                                                            \
+    ACC(i, q) = (dk_v16)_mm512_dpbf16_ps((__m512)ACC(i, q), (__m512bh)_mm512_set1_epi32(((const dk_pair *)a)[i]), \
+                                         (__m512bh)bv##q);
+#define MICROKERNEL16(...) MICROKERNEL_OF(uint16_t, DK_BF16, 2, BLOAD16, DP16, __VA_ARGS__)
+
+MICROKERNEL16(mk16_14x2, 14, 2, R14, V2, B2)
+MICROKERNEL16(mk16_8x3, 8, 3, R8, V3, B3)
+MICROKERNEL16(mk16_6x4, 6, 4, R6, V4, B4)
+
+DK_BF16 __attribute__((noinline)) void onnxc_dk_mk16(int32_t mr, int32_t nv, int64_t kc, const uint16_t *a,
+                                                     const uint16_t *b, float *c, int64_t ldc, int32_t load,
+                                                     const dk_epi *e)
+{
+    if (mr == 14 && nv == 2)
+        mk16_14x2(kc, a, b, c, ldc, load, e);
+    else if (mr == 8 && nv == 3)
+        mk16_8x3(kc, a, b, c, ldc, load, e);
+    else
+        mk16_6x4(kc, a, b, c, ldc, load, e);
+}
+
+DK_BF16 __attribute__((noinline)) void onnxc_dk_pack_b16(uint16_t *restrict dst, const float *restrict b,
+                                                         int64_t rs, int64_t cs, int64_t cols, int64_t kc,
+                                                         int64_t nr)
+{
+    /* word 2i of the result takes word i of the low half, 2i+1 word i of the high half */
+    const __m512i pairs = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22,
+                                           6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
+    int64_t kc2 = dk_even(kc);
+    for (int64_t q = 0; q * nr < cols; q++) {
+        uint16_t *d = dst + q * kc2 * nr;
+        const float *src = b + q * nr * cs;
+        int64_t w = dk_min(nr, cols - q * nr);
+        for (int64_t k = 0; k < kc2; k += 2) {
+            const float *r0 = src + k * rs, *r1 = r0 + rs;
+            uint16_t *o = d + k * nr;
+            if (w == nr && k + 1 < kc && cs == 1 && nr % 16 == 0) {
+                for (int64_t l = 0; l < nr; l += 16) {
+                    __m512bh h = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(r1 + l), _mm512_loadu_ps(r0 + l));
+                    _mm512_storeu_si512(o + 2 * l, _mm512_permutexvar_epi16(pairs, (__m512i)h));
+                }
+            } else {
+                for (int64_t l = 0; l < nr; l++) {
+                    o[2 * l] = l < w ? k_bf16(r0[l * cs]) : 0;
+                    o[2 * l + 1] = l < w && k + 1 < kc ? k_bf16(r1[l * cs]) : 0;
+                }
+            }
+        }
+    }
+}
+
 /* Through a full-size tile on the stack, then the valid part with a scalar
  * epilogue (bit-identical arithmetic to mk_out, one element at a time). */
-__attribute__((noinline)) void onnxc_dk_mk_edge(int32_t mr, int32_t nv, int64_t kc, const float *a,
-                                                const float *b, float *c, int64_t ldc, int64_t mv, int64_t nn,
-                                                int32_t load, const dk_epi *e)
+__attribute__((noinline)) void onnxc_dk_mk_edge(int32_t mr, int32_t nv, int64_t kc, const void *a, const void *b,
+                                                float *c, int64_t ldc, int64_t mv, int64_t nn, int32_t load,
+                                                const dk_epi *e, int32_t bf16)
 {
     float tmp[DK_TILE_MAX] __attribute__((aligned(64)));
     int64_t nr = 16 * (int64_t)nv;
@@ -145,7 +209,10 @@ __attribute__((noinline)) void onnxc_dk_mk_edge(int32_t mr, int32_t nv, int64_t 
     for (int64_t i = 0; load && i < mv; i++)
         for (int64_t j = 0; j < nn; j++)
             tmp[i * nr + j] = c[i * ldc + j];
-    onnxc_dk_mk(mr, nv, kc, a, b, tmp, nr, load, 0);
+    if (bf16)
+        onnxc_dk_mk16(mr, nv, kc, a, b, tmp, nr, load, 0);
+    else
+        onnxc_dk_mk(mr, nv, kc, a, b, tmp, nr, load, 0);
     for (int64_t i = 0; i < mv; i++)
         for (int64_t j = 0; j < nn; j++) {
             float x = tmp[i * nr + j];

@@ -20,6 +20,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "k_dense.h"
+
 typedef float dk_v16 __attribute__((vector_size(64)));
 typedef float dk_v16u __attribute__((vector_size(64), aligned(4)));
 typedef int32_t dk_i16 __attribute__((vector_size(64)));
@@ -42,9 +44,14 @@ typedef struct {
  * the epilogue e (NULL: store the raw sums). */
 void onnxc_dk_mk(int32_t mr, int32_t nv, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
                  int32_t load, const dk_epi *e);
-/* The same for a tile cut by the matrix edge: mv rows and nn columns valid. */
-void onnxc_dk_mk_edge(int32_t mr, int32_t nv, int64_t kc, const float *a, const float *b, float *c, int64_t ldc,
-                      int64_t mv, int64_t nn, int32_t load, const dk_epi *e);
+/* The same on bf16 panels (k_dense.h: pairs of k; kc is rounded up to even)
+ * with fp32 sums, for the 512-bit shapes on CPUs with AVX512_BF16. */
+void onnxc_dk_mk16(int32_t mr, int32_t nv, int64_t kc, const uint16_t *a, const uint16_t *b, float *c, int64_t ldc,
+                   int32_t load, const dk_epi *e);
+/* Either of them for a tile cut by the matrix edge: mv rows and nn columns
+ * valid; bf16 selects the panel type. */
+void onnxc_dk_mk_edge(int32_t mr, int32_t nv, int64_t kc, const void *a, const void *b, float *c, int64_t ldc,
+                      int64_t mv, int64_t nn, int32_t load, const dk_epi *e, int32_t bf16);
 
 DK_INLINE int64_t dk_min(int64_t a, int64_t b) { return a < b ? a : b; }
 DK_INLINE int64_t dk_max(int64_t a, int64_t b) { return a > b ? a : b; }
@@ -169,34 +176,80 @@ DK_INLINE void dk_pack_b(float *restrict dst, const float *restrict b, int64_t r
     }
 }
 
+/* ---- bf16 packing ------------------------------------------------------- */
+
+/* Rounds up to even: the k extent of a bf16 panel. */
+DK_INLINE int64_t dk_even(int64_t k) { return (k + 1) / 2 * 2; }
+
+/* A bf16 scratch area at the first 64-byte boundary from p. */
+DK_INLINE uint16_t *dk_align16(void *p) { return (uint16_t *)(((uintptr_t)p + 63) & ~(uintptr_t)63); }
+
+/* dk_pack_a into bf16 panels: dst[((p * kc2 + k) / 2 * mr + r) * 2 + k % 2]
+ * = A(p * mr + r, k), kc2 = kc rounded up to even, zero past rows and kc. */
+DK_INLINE void dk_pack_a16(uint16_t *restrict dst, const float *restrict a, int64_t rs, int64_t cs, int64_t rows,
+                           int64_t kc, int32_t mr)
+{
+    int64_t kc2 = dk_even(kc);
+    for (int64_t p = 0; p * mr < rows; p++) {
+        uint16_t *d = dst + p * kc2 * mr;
+        for (int32_t r = 0; r < mr; r++) {
+            int64_t i = p * mr + r;
+            const float *src = a + i * rs;
+            for (int64_t k = 0; k < kc2; k++)
+                d[(k / 2 * mr + r) * 2 + k % 2] = i < rows && k < kc ? k_bf16(src[k * cs]) : 0;
+        }
+    }
+}
+
+/* dk_pack_b into bf16 panels: dst[((q * kc2 + k) / 2 * nr + l) * 2 + k % 2]
+ * = B(k, q * nr + l), kc2 = kc rounded up to even, zero past cols and kc
+ * (each pair of B's rows is read once, straight from its source; rows of
+ * unit stride convert 16 columns of both rows per vcvtne2ps2bf16, which
+ * rounds as k_bf16 does). Not inlined: it carries the bf16 target. */
+void onnxc_dk_pack_b16(uint16_t *restrict dst, const float *restrict b, int64_t rs, int64_t cs, int64_t cols,
+                       int64_t kc, int64_t nr);
+#define dk_pack_b16 onnxc_dk_pack_b16
+
+/* fp32 panels [kc][w] (np of them, back to back) into bf16 panels. */
+DK_INLINE void dk_panels16(uint16_t *restrict dst, const float *restrict src, int64_t np, int64_t kc, int64_t w)
+{
+    for (int64_t p = 0; p < np; p++)
+        dk_pack_b16(dst + p * dk_even(kc) * w, src + p * kc * w, w, 1, w, kc, w);
+}
+
 /* ---- the tile loop ------------------------------------------------------ */
 
-/* One K block of one (mv x nn) tile of C: A panels at ap (panel stride a_ps),
- * B panels at bp (b_ps), C and the epilogue at the tile's origin. */
+/* One K block of one (mv x nn) tile of C: A panels at ap (panel stride a_ps
+ * elements), B panels at bp (b_ps), C and the epilogue at the tile's
+ * origin; bf16: both panels are bf16, else float. */
 typedef struct {
-    const float *ap, *bp;
+    const void *ap, *bp;
     int64_t a_ps, b_ps;
     float *c;
     int64_t ldc, mv, nn, kc;
-    int32_t load, last;
+    int32_t load, last, bf16;
     dk_epi e;
 } dk_tile;
 
 DK_INLINE void dk_tiles(int32_t mr, int32_t nv, const dk_tile *t)
 {
-    int64_t nr = 16 * (int64_t)nv;
+    int64_t nr = 16 * (int64_t)nv, es = t->bf16 ? 2 : 4;
     for (int64_t i = 0; i < t->mv; i += mr)
         for (int64_t j = 0; j < t->nn; j += nr) {
             dk_epi e = t->e;
             e.bias = e.bias ? e.bias + i * e.bias_rs + j * e.bias_cs : 0;
             e.res = e.res ? e.res + i * e.ldr + j : 0;
-            const float *a = t->ap + (i / mr) * t->a_ps, *b = t->bp + (j / nr) * t->b_ps;
+            const char *a = (const char *)t->ap + (i / mr) * t->a_ps * es;
+            const char *b = (const char *)t->bp + (j / nr) * t->b_ps * es;
             float *c = t->c + i * t->ldc + j;
-            if (i + mr <= t->mv && j + nr <= t->nn)
-                onnxc_dk_mk(mr, nv, t->kc, a, b, c, t->ldc, t->load, t->last ? &e : 0);
-            else
+            if (i + mr > t->mv || j + nr > t->nn)
                 onnxc_dk_mk_edge(mr, nv, t->kc, a, b, c, t->ldc, dk_min(mr, t->mv - i), dk_min(nr, t->nn - j),
-                                 t->load, t->last ? &e : 0);
+                                 t->load, t->last ? &e : 0, t->bf16);
+            else if (t->bf16)
+                onnxc_dk_mk16(mr, nv, t->kc, (const uint16_t *)a, (const uint16_t *)b, c, t->ldc, t->load,
+                              t->last ? &e : 0);
+            else
+                onnxc_dk_mk(mr, nv, t->kc, (const float *)a, (const float *)b, c, t->ldc, t->load, t->last ? &e : 0);
         }
 }
 

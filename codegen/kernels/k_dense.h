@@ -12,6 +12,23 @@
 
 #define K_GEMM_BATCH 6
 
+/* bfloat16 (--precision bf16): a float's upper 16 bits, rounded to nearest
+ * even; NaN stays a (quiet) NaN. The compile-time weight packer and the
+ * kernels' run-time packing round the same way. A bf16 panel holds pairs of
+ * consecutive k per lane ([k/2][width][2], k padded to even) for
+ * vdpbf16ps, which multiplies the pairs and adds both products to one fp32
+ * accumulator. */
+static inline uint16_t k_bf16(float f)
+{
+    union {
+        float f;
+        uint32_t u;
+    } v = {f};
+    if ((v.u & 0x7fffffffu) > 0x7f800000u)
+        return (uint16_t)((v.u >> 16) | 0x40u);
+    return (uint16_t)((v.u + 0x7fffu + ((v.u >> 16) & 1u)) >> 16);
+}
+
 /* C[b] = relu?(alpha * A[b] B[b] + beta * bias + res), A [m, k], B [k, n].
  * Unpacked A(i, p) = a[i * a_rs + p * a_cs] (B likewise); a prepacked A is
  * ceil(m/mr) panels [k][mr] per matrix, a prepacked B ceil(n/nr) panels
@@ -22,7 +39,7 @@
 struct k_gemm {
     int32_t a, b, c, bias, res;
     int32_t a_pre, b_pre;
-    int32_t mr, nv, relu, nbd, pad_;
+    int32_t mr, nv, relu, nbd, bf16; /* bf16: A and B panels in bf16 (B prepacked) */
     int64_t m, n, k;
     int64_t a_rs, a_cs, b_rs, b_cs, ldc, ldr, bias_rs, bias_cs;
     int64_t mc, nc, kc, m_tiles, n_tiles, batches;
@@ -46,6 +63,7 @@ struct k_gemm_multi {
 struct k_conv {
     int32_t x, w, bias, res, y;
     int32_t w_pre, mr, nv, relu, pw;
+    int32_t bf16, pad_; /* bf16: W prepacked and im2col panels in bf16 */
     int64_t batch, groups, cg, mg;
     int64_t in[3], out[3], k[3], s[3], dil[3], pb[3];
     int64_t kdim, npix, inpix;

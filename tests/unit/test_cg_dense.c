@@ -86,6 +86,8 @@ static float frand(void)
 /* ---- running a graph both ways ------------------------------------------ */
 
 static int vec_bits; /* target vector width for the lowering (0: 512) */
+static cg_precision precision; /* of the lowering; bf16 cases also check that node 0 uses bf16 */
+static bool bf16_ref;          /* the reference sees node 0's inputs 0 and 1 rounded to bf16 */
 
 static ir_graph *parse(const char *text)
 {
@@ -157,6 +159,43 @@ static bool close_enough(const float *a, const float *b, int64_t n, double rtol,
     return at < 0;
 }
 
+static void round_bf16(float *x, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        union {
+            uint32_t u;
+            float f;
+        } v = {(uint32_t)k_bf16(x[i]) << 16};
+        x[i] = v.f;
+    }
+}
+
+/* Whether lowered node l computes in bf16. */
+static bool uses_bf16(const cg_lowered *l)
+{
+    if (!strcmp(l->kernel, "conv"))
+        return ((const struct k_conv *)l->desc)->bf16;
+    if (!strcmp(l->kernel, "gemm"))
+        return ((const struct k_gemm *)l->desc)->bf16;
+    return !strcmp(l->kernel, "gemm_multi") && ((const struct k_gemm_multi *)l->desc)->g[0].bf16;
+}
+
+/* With bf16_ref: rounds what node 0 reads as its inputs 0 and 1 (graph
+ * inputs in `in`, constants in place: the lowering has packed its copies)
+ * for the reference run, so that only the kernel's sums may differ. */
+static void round_ref_inputs(ir_graph *g, ir_tensor **in)
+{
+    const ir_node *n = &g->nodes[0];
+    for (uint32_t k = 0; k < 2 && k < n->n_inputs; k++) {
+        ir_value *v = &g->values[n->inputs[k]];
+        for (uint32_t i = 0; i < g->n_inputs; i++)
+            if (g->inputs[i] == n->inputs[k])
+                round_bf16(in[i]->data, ir_shape_numel(&v->shape));
+        if ((v->flags & IR_VALUE_CONST) && v->data)
+            round_bf16(v->data->data, ir_shape_numel(&v->shape));
+    }
+}
+
 /* An input named kpm... [R, L, S]: an additive key-padding mask as PyTorch
  * builds it, -inf on padded keys. Even rows pad the first 4/7 of the keys
  * (whole key chunks masked: the running softmax starts from nothing), odd
@@ -182,11 +221,12 @@ static void check_graph(const char *text, double rtol, double atol, int64_t min_
     CU_ASSERT_PTR_NOT_NULL_FATAL(g);
     ir_diag d;
     cg_program *p = NULL;
-    ir_status st = cg_program_build_for(g, 2, vec_bits, &p, &d);
+    ir_status st = cg_program_build_prec(g, 2, vec_bits, precision, &p, &d);
     if (st)
         fprintf(stderr, "\n  %s\n", d.msg);
     CU_ASSERT_EQUAL_FATAL(st, IR_OK);
     CU_ASSERT(p->nodes[0].n_tasks >= min_tasks);
+    CU_ASSERT(uses_bf16(&p->nodes[0]) == (precision != CG_FP32));
     ir_tensor *in[8] = {0}, *ref[8] = {0};
     void *ins[8] = {0}, *outs[8] = {0}, *copy[8] = {0};
     for (uint32_t i = 0; i < g->n_inputs; i++) {
@@ -208,6 +248,8 @@ static void check_graph(const char *text, double rtol, double atol, int64_t min_
     void **bufs = calloc(p->n_bufs + 1, sizeof *bufs);
     cg_program_bind(p, arena, (const void *const *)ins, outs, bufs);
     CU_ASSERT(run_program(p, bufs));
+    if (bf16_ref)
+        round_ref_inputs(g, in);
     st = ir_ref_run(g, in, ref, NULL, NULL, &d);
     CU_ASSERT_EQUAL(st, IR_OK);
     CU_ASSERT(guard_ok(arena, p->plan.arena_bytes));
@@ -609,6 +651,119 @@ static void test_vector_width(void)
     CU_ASSERT_EQUAL(cg_vec_bits_for("x86-64", ""), 128);
 }
 
+/* ---- bf16 --------------------------------------------------------------- */
+
+static void test_bf16_rounding(void)
+{
+    /* nearest, ties to even (0x3f80_8000 is halfway between 0x3f80 and 0x3f81) */
+    static const uint32_t in[] = {0x3f800000u, 0x3f808000u, 0x3f818000u, 0x3f808001u, 0xbf80ffffu,
+                                  0x7f7fffffu, 0x7fc00001u, 0x7f800001u, 0xff800000u, 0x00000001u};
+    static const uint16_t want[] = {0x3f80, 0x3f80, 0x3f82, 0x3f81, 0xbf81, 0x7f80, 0x7fc0, 0x7fc0, 0xff80, 0x0000};
+    for (size_t i = 0; i < sizeof in / sizeof *in; i++) {
+        union {
+            uint32_t u;
+            float f;
+        } v = {in[i]};
+        CU_ASSERT_EQUAL(k_bf16(v.f), want[i]);
+    }
+}
+
+/* Runs the kernels only on CPUs with AVX512_BF16 (passes elsewhere, said). */
+static bool have_bf16(void)
+{
+    __builtin_cpu_init();
+    if (__builtin_cpu_supports("avx512bf16"))
+        return true;
+    fprintf(stderr, " [no AVX512_BF16 on this CPU: bf16 kernels not run]");
+    return false;
+}
+
+/* bf16 products with fp32 sums against the reference on the same inputs
+ * rounded to bf16: the products of bf16 values are exact in fp32, so only
+ * the summation order differs, and the fp32 tolerance of the other cases
+ * holds. (Against the unrounded inputs the error could reach K * 2^-8
+ * times the largest |a||b|: a tolerance that would hide bugs.) Odd K (37,
+ * 9, 45), K blocks of odd planned length (315 -> 316), edges in M and N,
+ * groups, padding, residual and ReLU epilogues. */
+static void test_bf16_conv_gemm(void)
+{
+    if (!have_bf16())
+        return;
+    precision = CG_BF16_ALL;
+    bf16_ref = true;
+    test_conv_3x3();
+    test_conv_pointwise_residual_relu();
+    test_conv_strided_dilated_padded();
+    test_conv_grouped_same();
+    test_conv_1d_3d();
+    test_conv_downsample_deep();
+    test_conv_tiles();
+    check("opset ai.onnx 13\ninput %x : f32[2,7,9,11]\nconst %w : f32[13,7,1,1] = random\n"
+          "%y : f32[?] = Conv(%x, %w)  # c\noutput %y : f32[?]\n"); /* pointwise, odd K */
+    check("opset ai.onnx 13\ninput %x : f32[3,5,37]\nconst %w : f32[37,45] = random\nconst %b : f32[45] = random\n"
+          "%y : f32[?] = onnxc.Linear(%x, %w, %b) {activation=relu}  # l\noutput %y : f32[?]\n");
+    check_graph("opset ai.onnx 13\ninput %x : f32[700,900]\nconst %w : f32[900,200] = random\n"
+                "const %b : f32[200] = random\n%y : f32[?] = onnxc.Linear(%x, %w, %b)  # l\noutput %y : f32[?]\n",
+                2e-4, 2e-4, 4);
+    check("opset ai.onnx 13\ninput %a : f32[2,3,7,9]\nconst %b : f32[3,9,20] = random\n"
+          "%y : f32[?] = MatMul(%a, %b)  # m\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %a : f32[4,33,70]\nconst %b : f32[70,50] = random\n"
+          "%y : f32[?] = MatMul(%a, %b)  # m\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %a : f32[17,6]\nconst %b : f32[19,17] = random\nconst %c : f32[19] = random\n"
+          "%y : f32[?] = Gemm(%a, %b, %c) {transA=1, transB=1, alpha=0.5, beta=2.0}  # g\noutput %y : f32[?]\n");
+    bf16_ref = false;
+    precision = CG_FP32;
+}
+
+/* Attention's projections in bf16: the scores and softmax(.)V stay fp32 on
+ * the projected (unrounded) values, so no rounded reference exists; the
+ * bound is that of bf16 inputs: |error| <= about 2 * 2^-8 * sum |a||b| per
+ * projection, here sums of 24 products of values below 1 (weights) and a
+ * few (activations): 0.05 absolute, and relative 2^-6 for the larger
+ * outputs. An fp32 path would pass too, so uses_bf16 checks the path. */
+static void test_bf16_attention(void)
+{
+    if (!have_bf16())
+        return;
+    precision = CG_BF16_ALL;
+    check_graph("opset ai.onnx 13\ninput %x : f32[13,2,24]\ninput %v : f32[13,2,24]\n"
+                "const %wq : f32[24,24] = random\nconst %bq : f32[24] = random\nconst %wk : f32[24,24] = random\n"
+                "const %bk : f32[24] = random\nconst %wv : f32[24,24] = random\nconst %bv : f32[24] = random\n"
+                "const %wo : f32[24,20] = random\nconst %bo : f32[20] = random\n"
+                "%y : f32[?] = onnxc.Attention(%x, %x, %v, %wq, %bq, %wk, %bk, %wv, %bv, %wo, %bo) "
+                "{num_heads=3, scale=0.35}  # a\noutput %y : f32[?]\n",
+                1.0 / 64, 0.05, 1);
+    precision = CG_FP32;
+}
+
+/* Under CG_BF16 the output heads stay fp32 (a Linear -> Relu -> Linear
+ * chain feeding the output is all head; behind a LayerNorm, a product is
+ * not), and so does the first layer, which reads a graph input. */
+static void test_bf16_heads(void)
+{
+    ir_graph *g = parse("opset ai.onnx 17\ninput %x : f32[5,16]\nconst %wf : f32[16,16] = random\n"
+                        "const %w0 : f32[16,16] = random\nconst %s : f32[16] = random\n"
+                        "const %w1 : f32[16,16] = random\nconst %w2 : f32[16,8] = random\n"
+                        "%f : f32[?] = onnxc.Linear(%x, %wf) {activation=relu}  # first\n"
+                        "%h : f32[?] = onnxc.Linear(%f, %w0)  # body\n"
+                        "%n : f32[?] = LayerNormalization(%h, %s) {axis=-1}  # ln\n"
+                        "%a : f32[?] = onnxc.Linear(%n, %w1) {activation=relu}  # head1\n"
+                        "%y : f32[?] = onnxc.Linear(%a, %w2)  # head2\noutput %y : f32[?]\n");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(g);
+    ir_diag d;
+    cg_program *p = NULL;
+    CU_ASSERT_EQUAL_FATAL(cg_program_build_prec(g, 2, 0, CG_BF16, &p, &d), IR_OK);
+    CU_ASSERT(!uses_bf16(&p->nodes[0]));
+    CU_ASSERT(uses_bf16(&p->nodes[1]));
+    CU_ASSERT(!uses_bf16(&p->nodes[3]));
+    CU_ASSERT(!uses_bf16(&p->nodes[4]));
+    cg_program_free(p);
+    CU_ASSERT_EQUAL_FATAL(cg_program_build_prec(g, 2, 256, CG_BF16, &p, &d), IR_OK);
+    CU_ASSERT(!uses_bf16(&p->nodes[1])); /* no bf16 kernels for 256-bit targets */
+    cg_program_free(p);
+    ir_graph_free(g);
+}
+
 static const tu_case cases[] = {
     {"vector_width", test_vector_width},
     {"conv_3x3", test_conv_3x3},
@@ -636,6 +791,10 @@ static const tu_case cases[] = {
     {"avx2_shapes", test_avx2_shapes},
     {"empty", test_empty},
     {"refused", test_refused},
+    {"bf16_rounding", test_bf16_rounding},
+    {"bf16_conv_gemm", test_bf16_conv_gemm},
+    {"bf16_attention", test_bf16_attention},
+    {"bf16_heads", test_bf16_heads},
     {NULL, NULL},
 };
 

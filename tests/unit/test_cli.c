@@ -45,6 +45,19 @@ static void test_help_version_usage(void)
     CU_ASSERT_EQUAL(onnxc(&out, "compile", MODEL ".onnx", 0, 0, 0, 0, 0, 0), 2);
     TU_ASSERT_CONTAINS(out, "missing -o OUT");
     free(out);
+    CU_ASSERT_EQUAL(onnxc(&out, "compile", MODEL ".onnx", "-o", "/tmp/onnxc-test-cli-bf16", "--precision", "fp16",
+                          0, 0),
+                    2);
+    TU_ASSERT_CONTAINS(out, "unknown --precision 'fp16' (fp32, bf16)");
+    free(out);
+    /* bf16 for a target without AVX512_BF16: refused before any code exists */
+    CU_ASSERT_EQUAL(onnxc(&out, "compile", MODEL ".onnx", "-o", "/tmp/onnxc-test-cli-bf16", "--precision", "bf16",
+                          "--target-cpu", "x86-64-v3"),
+                    2);
+    TU_ASSERT_CONTAINS(out, "--precision bf16 needs a target CPU with AVX512_BF16");
+    TU_ASSERT_CONTAINS(out, "target 'x86-64-v3' lacks it");
+    free(out);
+    CU_ASSERT_EQUAL(access("/tmp/onnxc-test-cli-bf16", F_OK), -1);
 }
 
 static void test_bad_model(void)

@@ -308,6 +308,20 @@ static void test_create_errors(void)
     m.abi = ONNXC_MODEL_ABI + 1;
     CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
     CU_ASSERT_EQUAL(st, ONNXC_ERR_ABI);
+    /* CPU features: one no CPU has (unknown to this runtime) is refused by
+     * name; those of this CPU are accepted */
+    m = rt_test_model;
+    m.cpu = 1u << 31;
+    CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
+    CU_ASSERT_EQUAL(st, ONNXC_ERR_CPU);
+    CU_ASSERT_PTR_NOT_NULL(onnxc_cpu_missing(&m));
+    __builtin_cpu_init();
+    m.cpu = __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw") ? ONNXC_CPU_AVX512BF16 : 0;
+    CU_ASSERT_PTR_NULL(onnxc_cpu_missing(&m));
+    onnxc_destroy(onnxc_create(&m, 1, &st));
+    CU_ASSERT_EQUAL(st, ONNXC_OK);
+    m.cpu = ONNXC_CPU_AVX512BF16;
+    CU_ASSERT((onnxc_cpu_missing(&m) == NULL) == (__builtin_cpu_supports("avx512bf16") != 0));
     CU_ASSERT_PTR_NULL(onnxc_create(&rt_test_model, -1, &st));
     CU_ASSERT_EQUAL(st, ONNXC_ERR_ARGUMENT);
     CU_ASSERT_PTR_NULL(onnxc_create(&rt_test_model, 100000, NULL));
