@@ -246,8 +246,10 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
     return 0;
 }
 
-/* Binds every input's shape to the given tensor's and optimizes. */
-static ir_status optimize_for(ir_graph *g, ir_tensor *const *in, ir_diag *d)
+/* Binds every input's shape to the given tensor's and optimizes. For the
+ * JIT, inputs whose values decide a shape or a mode are bound to their
+ * values too (reported), and the graph optimized again. */
+static ir_status optimize_for(ir_graph *g, ir_tensor *const *in, bool jit, ir_diag *d)
 {
     for (uint32_t k = 0; k < g->n_inputs; k++) {
         ir_value *v = &g->values[g->inputs[k]];
@@ -260,6 +262,9 @@ static ir_status optimize_for(ir_graph *g, ir_tensor *const *in, ir_diag *d)
     pass_report_init(&r);
     pass_options po = pass_options_default();
     ir_status st = passes_optimize(g, &po, &r, d);
+    bool again = jit;
+    while (!st && again && !(st = passes_specialize_inputs(g, in, stderr, &again, d)) && again)
+        st = passes_optimize(g, &po, &r, d);
     if (!st)
         fprintf(stderr, "onnxc: optimized to %u nodes (attention %u, layernorm %u, conv+bn %u, conv+add+relu %u, "
                         "linear %u fused)\n", g->n_nodes, r.matched[FUSE_ATTENTION], r.matched[FUSE_LAYERNORM],
@@ -345,7 +350,7 @@ int cmd_run(int argc, char **argv)
         st = bind_inputs(g, &o, in, &d);
     bool jit = !strcmp(o.engine, "jit");
     if (!st && (o.optimize || jit))
-        st = optimize_for(g, in, &d);
+        st = optimize_for(g, in, jit, &d);
     if (!st && o.dump_dir && !make_dir(o.dump_dir, &d))
         st = IR_ERR_IO;
     struct timespec t0, t1;
