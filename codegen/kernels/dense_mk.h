@@ -26,6 +26,7 @@ typedef int32_t dk_i16 __attribute__((vector_size(64)));
 
 #define DK_INLINE static inline __attribute__((always_inline))
 #define DK_TILE_MAX 448 /* largest mr * nr */
+#define DK_CHUNK 64      /* longest float32 accumulation chain (dense_mk.c) */
 
 /* What happens to a finished C tile: y = alpha * acc + beta * bias + res,
  * then ReLU. Pointers are at the tile's origin; bias(i, j) is
