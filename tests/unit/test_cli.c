@@ -2,6 +2,7 @@
  * input, 2 bad usage), help and version, inspect's text/JSON/IR/DOT/ONNX
  * outputs, run's input checks and --compare, compile's refusals. Uses the
  * small attention models of tests/models/gen_attention.py. */
+#include <dirent.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -143,6 +144,46 @@ static void test_run_checks(void)
     free(out);
 }
 
+/* Number of .npy files in dir, or -1. */
+static int count_npy(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d)
+        return -1;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strlen(e->d_name) > 4 && !strcmp(e->d_name + strlen(e->d_name) - 4, ".npy");
+    closedir(d);
+    return n;
+}
+
+/* --dump with the JIT writes every value of the optimized graph, the same
+ * files as the reference engine on that graph (--engine ref -O). */
+static void test_dump_jit(void)
+{
+    char *out;
+    const char *dj = "/tmp/onnxc-test-cli-dump-jit", *dr = "/tmp/onnxc-test-cli-dump-ref";
+    char *argv[] = {ONNXC_BIN, "run", MODEL ".onnx", "-i", "x=" MODEL ".inputs/x.npy", "-i",
+                    "pos=" MODEL ".inputs/pos.npy", "-i", "mem=" MODEL ".inputs/mem.npy", "--dump",
+                    (char *)dj, "--compare", MODEL ".inputs", NULL, NULL, NULL};
+    CU_ASSERT_EQUAL(tu_exec(argv, &out), 0);
+    free(out);
+    argv[10] = (char *)dr;
+    argv[13] = "--engine", argv[14] = "ref", argv[15] = NULL;
+    char *argv_o[17];
+    memcpy(argv_o, argv, sizeof argv);
+    argv_o[15] = "-O", argv_o[16] = NULL;
+    CU_ASSERT_EQUAL(tu_exec(argv_o, &out), 0);
+    free(out);
+    int nj = count_npy(dj), nr = count_npy(dr);
+    CU_ASSERT_EQUAL(nj, 4); /* 2 Adds, Attention, LayerNorm (y) */
+    CU_ASSERT_EQUAL(nj, nr);
+    CU_ASSERT(tu_exists(tu_path("%s/y.npy", dj)));
+    char *cmd[] = {"rm", "-rf", (char *)dj, (char *)dr, NULL};
+    tu_exec(cmd, &out);
+    free(out);
+}
+
 /* Inputs whose values decide a shape (ONNX's Hann window: Range(0, size))
  * or Dropout's mode: `onnxc run` specializes on them and says so, `onnxc
  * compile` refuses naming the node and the input. */
@@ -194,6 +235,7 @@ int main(void)
         {"onnx_roundtrip", test_onnx_roundtrip},
         {"run_checks", test_run_checks},
         {"value_inputs", test_value_inputs},
+        {"dump_jit", test_dump_jit},
         {NULL, NULL},
     };
     return tu_run("cli", cases);
