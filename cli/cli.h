@@ -1,7 +1,8 @@
 /* cli.h - the `onnxc` command: one file per subcommand.
  *
- *     onnxc inspect MODEL [--json] [--ir]
+ *     onnxc inspect MODEL [--json] [--ir] [-O] [--memory] [--format=dot|svg -o FILE]
  *     onnxc run MODEL --input NAME=FILE ... --output-dir DIR [--compare DIR]
+ *     onnxc compile MODEL -o OUT [--emit exe|lib|obj|llvm|asm]
  *
  * Exit status: 0 success, 1 a bad model or input or a failed comparison,
  * 2 bad usage. Messages go to stderr as "onnxc: ..." */
@@ -12,6 +13,7 @@
 
 #include "frontend.h"
 #include "ir.h"
+#include "passes.h"
 
 enum { EXIT_OK = 0, EXIT_BAD = 1, EXIT_USAGE = 2 };
 
@@ -34,5 +36,14 @@ ir_status cli_bind_shape(ir_graph *g, const char *spec, ir_diag *d);
 /* Writes s as a JSON string literal (quoted, escaped; invalid UTF-8 bytes
  * as \u00XX of the byte). */
 void json_string(FILE *f, const char *s);
+/* Length of the valid UTF-8 sequence starting at p (0 if invalid). */
+int cli_utf8_len(const unsigned char *p);
+
+/* dot.c: the graph as Graphviz, nodes clustered by the first `depth`
+ * components of their names (0: no clusters). */
+ir_status dot_write(const ir_graph *g, int depth, FILE *f, ir_diag *d);
+
+/* svg.c: the memory plan as an SVG picture (title: e.g. the model's path). */
+void svg_memory_write(const ir_graph *g, const mem_plan *p, const char *title, FILE *f);
 
 #endif

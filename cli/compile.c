@@ -6,7 +6,13 @@
  * object with the onnxc runtime (libc, libm, pthreads only). Progress goes
  * to stderr, one line per stage with its time; the compiled model's summary
  * ends it. The runtime is found in $ONNXC_RUNTIME_DIR, next to the
- * installed compiler (../lib/onnxc), or in the build tree. */
+ * installed compiler (../lib/onnxc), or in the build tree.
+ *
+ * `--input-shape x:A,B,C` compiles the model for each listed shape: the
+ * whole pipeline (shape inference, optimization, memory plan, lowering)
+ * runs once per shape, and the programs become the entries of one artifact
+ * whose weights are stored once; the runtime picks the entry of the input
+ * shapes it is given. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -42,7 +48,9 @@ static void compile_help(void)
          "                           lib and obj also write NAME.h beside it)\n"
          "      --emit KIND          exe (default), lib, obj, llvm (textual IR) or asm\n"
          "      --name NAME          C symbol prefix (default: from OUT)\n"
-         "      --input-shape NAME:DIMS  bind a dynamic input, e.g. inputs:1x3x800x1066\n"
+         "      --input-shape NAME:DIMS  bind a dynamic input, e.g. inputs:1x3x800x1066; several shapes\n"
+         "                           (inputs:1x3x800x1088,1x3x1088x800) make one entry each in one\n"
+         "                           artifact, weights shared (every input lists as many, or one)\n"
          "      --outputs A,B        keep only these outputs\n"
          "      --target-cpu CPU     LLVM CPU name (default: this machine; e.g. x86-64-v3, znver4)\n"
          "  -O LEVEL                 LLVM optimization level 0-3 (default 3)\n"
@@ -213,10 +221,69 @@ static ir_status link_artifact(const compile_opts *o, const char *obj, ir_diag *
     return IR_OK;
 }
 
-static ir_status prepare(ir_graph *g, const compile_opts *o, ir_diag *d)
+/* Shapes listed by --input-shape spec i ("NAME:S1,S2,..."): 1 or more. */
+static uint32_t spec_count(const char *spec)
+{
+    const char *colon = strrchr(spec, ':');
+    uint32_t n = 1;
+    for (const char *p = colon ? colon : spec; *p; p++)
+        n += *p == ',';
+    return n;
+}
+
+/* The number of entries: every --input-shape lists that many shapes, or one. */
+static ir_status count_entries(const compile_opts *o, uint32_t *n, ir_diag *d)
+{
+    *n = 1;
+    for (int i = 0; i < o->n_shapes; i++)
+        *n = spec_count(o->shapes[i]) > *n ? spec_count(o->shapes[i]) : *n;
+    for (int i = 0; i < o->n_shapes; i++)
+        if (spec_count(o->shapes[i]) != 1 && spec_count(o->shapes[i]) != *n)
+            return ir_fail(d, IR_ERR_USAGE, "--input-shape '%s' lists %u shapes, another input %u: each input lists "
+                           "the same number of shapes (or one for all)", ir_q(o->shapes[i]),
+                           spec_count(o->shapes[i]), *n);
+    if (*n > CG_MAX_ENTRIES)
+        return ir_fail(d, IR_ERR_USAGE, "--input-shape lists %u shapes: at most %d", *n, CG_MAX_ENTRIES);
+    return IR_OK;
+}
+
+/* Binds entry e's shape of spec "NAME:S1,S2,..." (its only one if it has one). */
+static ir_status bind_entry_shape(ir_graph *g, const char *spec, uint32_t e, ir_diag *d)
+{
+    const char *colon = strrchr(spec, ':');
+    if (!colon || spec_count(spec) == 1)
+        return cli_bind_shape(g, spec, d);
+    const char *p = colon + 1;
+    for (uint32_t k = 0; k < e; k++)
+        p = strchr(p, ',') + 1;
+    size_t len = strcspn(p, ",");
+    if (!len)
+        return ir_fail(d, IR_ERR_USAGE, "--input-shape '%s': shape %u is empty", ir_q(spec), e + 1);
+    char one[512];
+    snprintf(one, sizeof one, "%.*s:%.*s", (int)(colon - spec > 300 ? 300 : colon - spec), spec,
+             (int)(len > 200 ? 200 : len), p);
+    return cli_bind_shape(g, one, d);
+}
+
+/* Entry e's input shapes differ from every earlier entry's. */
+static ir_status check_distinct(ir_graph *const *gs, uint32_t e, ir_diag *d)
+{
+    for (uint32_t k = 0; k < e; k++) {
+        bool same = true;
+        for (uint32_t i = 0; same && i < gs[e]->n_inputs; i++) {
+            const ir_shape *a = &gs[k]->values[gs[k]->inputs[i]].shape, *b = &gs[e]->values[gs[e]->inputs[i]].shape;
+            same = a->rank == b->rank && !memcmp(a->dims, b->dims, (size_t)a->rank * sizeof a->dims[0]);
+        }
+        if (same)
+            return ir_fail(d, IR_ERR_USAGE, "--input-shape: shapes %u and %u are the same", k + 1, e + 1);
+    }
+    return IR_OK;
+}
+
+static ir_status prepare(ir_graph *g, const compile_opts *o, uint32_t e, ir_diag *d)
 {
     for (int i = 0; i < o->n_shapes; i++) {
-        ir_status st = cli_bind_shape(g, o->shapes[i], d);
+        ir_status st = bind_entry_shape(g, o->shapes[i], e, d);
         if (st)
             return st;
     }
@@ -271,18 +338,74 @@ static ir_status write_artifact(cg_module *m, const compile_opts *o, double t0, 
     return st;
 }
 
-static void summary(const compile_opts *o, const ir_graph *g, const cg_module *m, double t0)
+/* "x [1,3,800,1088], mask [1,800,1088]": the input shapes of g. */
+static void input_shapes(const ir_graph *g, char *buf, size_t n)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (uint32_t k = 0; k < g->n_inputs && o + 1 < n; k++) {
+        const ir_value *v = &g->values[g->inputs[k]];
+        char s[256];
+        ir_shape_format(&v->shape, s, sizeof s);
+        o += (size_t)snprintf(buf + o, n - o, "%s%s %s", k ? ", " : "", ir_q(v->name), s);
+    }
+}
+
+static void summary_wino(const cg_stats *s)
+{
+    if (s->wino_convs)
+        fprintf(stderr, "onnxc:   %u convolution%s Winograd F(4x4,3x3)%s (ONNXC_CONV_ALGO=auto|direct|winograd)\n",
+                s->wino_convs, s->wino_convs > 1 ? "s" : "", s->n_entries > 1 ? " in all entries" : "");
+}
+
+static void summary(const compile_opts *o, ir_graph *const *gs, const cg_module *m, double t0)
 {
     if (o->quiet)
         return;
     const cg_stats *s = cg_module_stats(m);
     struct stat st;
     long long size = stat(o->out, &st) ? -1 : (long long)st.st_size;
-    fprintf(stderr, "onnxc: compiled %s -> %s (%s) in %.2f s\n", ir_q(o->model), ir_q(o->out),
+    fprintf(stderr, "onnxc: compiled %s -> %s (%s) in %.2f s", ir_q(o->model), ir_q(o->out),
             (const char *[]){"executable", "shared library", "object", "LLVM IR", "assembly"}[o->emit], now_s() - t0);
-    fprintf(stderr, "onnxc:   %u nodes; weights %.1f MB; workspace %.1f MB; scratch %.1f KB/thread; file %.1f MB\n",
-            g->n_nodes, (double)s->const_bytes / 1e6, (double)s->arena_bytes / 1e6, (double)s->scratch_bytes / 1e3,
-            (double)size / 1e6);
+    if (s->n_entries == 1) {
+        fprintf(stderr, "\nonnxc:   %u nodes; weights %.1f MB (%llu bytes); workspace %.1f MB; scratch %.1f KB/thread; "
+                "file %.1f MB\n", gs[0]->n_nodes, (double)s->const_bytes / 1e6, (unsigned long long)s->const_bytes,
+                (double)s->arena_bytes / 1e6, (double)s->scratch_bytes / 1e3, (double)size / 1e6);
+        summary_wino(s);
+        return;
+    }
+    fprintf(stderr, ", %u entries\nonnxc:   constant data %.1f MB (%llu bytes), each stored once; workspace %.1f MB "
+            "(the largest entry's); file %.1f MB\n", s->n_entries, (double)s->const_bytes / 1e6,
+            (unsigned long long)s->const_bytes, (double)s->arena_bytes / 1e6, (double)size / 1e6);
+    for (uint32_t e = 0; e < s->n_entries; e++) {
+        const cg_entry_stats *es = &s->entries[e];
+        char shapes[600];
+        input_shapes(gs[e], shapes, sizeof shapes);
+        fprintf(stderr, "onnxc:   entry %u: %s: %u nodes; constants %.1f MB (%.1f MB shared with other entries); "
+                "workspace %.1f MB; scratch %.1f KB/thread\n", e, shapes, es->nodes, (double)es->const_bytes / 1e6,
+                (double)es->shared_bytes / 1e6, (double)es->arena_bytes / 1e6, (double)es->scratch_bytes / 1e3);
+    }
+    summary_wino(s);
+}
+
+/* Loads and optimizes the model once per entry (each at its input shapes). */
+static ir_status build_graphs(const compile_opts *o, ir_graph **gs, uint32_t n, double t0, ir_diag *d)
+{
+    for (uint32_t e = 0; e < n; e++) {
+        if (!(gs[e] = cli_load(o->model, d)))
+            return IR_ERR_MODEL;
+        if (n == 1)
+            stage(o, "load", t0);
+        ir_status st = prepare(gs[e], o, e, d);
+        if (!st && n > 1)
+            st = check_distinct(gs, e, d);
+        if (st)
+            return st;
+        char what[64];
+        snprintf(what, sizeof what, "load + optimize entry %u", e);
+        stage(o, n == 1 ? "optimize" : what, t0);
+    }
+    return IR_OK;
 }
 
 int cmd_compile(int argc, char **argv)
@@ -298,26 +421,27 @@ int cmd_compile(int argc, char **argv)
     }
     double t0 = now_s();
     ir_diag d = {0};
-    ir_graph *g = cli_load(o.model, &d);
-    if (!g)
-        return cli_fail(&d);
-    stage(&o, "load", t0);
-    ir_status st = prepare(g, &o, &d);
-    stage(&o, "optimize", t0);
+    uint32_t n = 1;
+    ir_graph *gs[CG_MAX_ENTRIES] = {0};
+    ir_status st = count_entries(&o, &n, &d);
+    if (!st)
+        st = build_graphs(&o, gs, n, t0, &d);
     cg_module *m = NULL;
     cg_options co = cg_options_default();
     co.name = o.name;
     co.target_cpu = o.target_cpu;
     co.opt_level = o.opt_level;
-    if (!st)
-        st = cg_build(g, &co, &m, &d);
-    stage(&o, "lower + emit LLVM IR", t0);
+    if (!st) {
+        st = cg_build_entries((const ir_graph *const *)gs, n, &co, &m, &d);
+        stage(&o, "lower + emit LLVM IR", t0);
+    }
     if (!st)
         st = write_artifact(m, &o, t0, &d);
     if (!st)
-        summary(&o, g, m, t0);
+        summary(&o, gs, m, t0);
     rc = st ? cli_fail(&d) : EXIT_OK;
     cg_module_free(m);
-    ir_graph_free(g);
+    for (uint32_t e = 0; e < n; e++)
+        ir_graph_free(gs[e]);
     return rc;
 }

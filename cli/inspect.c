@@ -15,7 +15,7 @@
 
 static void inspect_help(void)
 {
-    puts("usage: onnxc inspect MODEL [options]\n"
+    fputs("usage: onnxc inspect MODEL [options]\n"
          "\n"
          "Describes an ONNX model: ir_version, producer, opsets, inputs and outputs with\n"
          "dtype and shape (symbolic dims by name), node count, op histogram (most frequent\n"
@@ -33,14 +33,23 @@ static void inspect_help(void)
          "                           line per pass: nodes before -> after\n"
          "      --memory             print the memory plan: value, bytes, offset, first and\n"
          "                           last use, arena size, sum of intermediates, lower bound\n"
-         "      --format=FMT         text (default), json, ir, onnx or dot; onnx and dot\n"
-         "                           write the (optimized) graph to -o FILE\n"
-         "  -o, --output FILE        where --format=onnx|dot writes\n"
+         "      --format=FMT         text (default), json, ir, onnx, dot or svg; onnx and dot\n"
+         "                           write the (optimized) graph to -o FILE, svg (with\n"
+         "                           --memory) a picture of the memory plan\n"
+         "      --cluster-depth N    dot: nest clusters by the first N components of the\n"
+         "                           node names, e.g. /transformer/encoder/layers.3 (default\n"
+         "                           5; 0: no clusters)\n"
+         "  -o, --output FILE        where --format=onnx|dot|svg writes\n"
          "  -h, --help               show this help\n"
          "\n"
-         "Passes, in order: infer_shapes prune_outputs fold_constants simplify cse\n"
-         "eliminate_dead fold_batchnorm fuse_layernorm fuse_attention fuse_conv fuse_linear.\n"
-         "Exit status: 0 success, 1 bad model, 2 bad usage.");
+         "Passes, in order:", stdout);
+    int col = 17; /* wrapped at 79 columns */
+    for (const char *const *p = passes_names(); *p; p++) {
+        int n = (int)strlen(*p);
+        col = col + 1 + n > 79 ? (putchar('\n'), n) : (putchar(' '), col + 1 + n);
+        fputs(*p, stdout);
+    }
+    puts("\nExit status: 0 success, 1 bad model, 2 bad usage.");
 }
 
 static void json_shape(FILE *f, const ir_shape *s)
@@ -142,14 +151,14 @@ static void print_text(FILE *f, ir_graph *g)
         fprintf(f, "  %-20s %6u\n", h[i].op_type, h[i].count);
 }
 
-typedef enum { FMT_TEXT, FMT_JSON, FMT_IR, FMT_ONNX, FMT_DOT } out_format;
+typedef enum { FMT_TEXT, FMT_JSON, FMT_IR, FMT_ONNX, FMT_DOT, FMT_SVG } out_format;
 
 typedef struct {
     out_format format;
     bool optimize, memory, fuse;
-    const char *print_after, *out_file, *outputs;
+    const char *model, *print_after, *out_file, *outputs;
     const char *shapes[64];
-    int n_shapes;
+    int n_shapes, cluster_depth;
 } inspect_opts;
 
 
@@ -234,17 +243,21 @@ static void text_memory(FILE *f, const ir_graph *g, const mem_plan *p)
             (double)p->lower_bound / 1e6, p->lower_bound ? (double)p->arena_bytes / (double)p->lower_bound : 1.0);
 }
 
-void dot_write(const ir_graph *g, FILE *f);
-
-static ir_status write_file(const ir_graph *g, const inspect_opts *o, ir_diag *d)
+static ir_status write_file(const ir_graph *g, const inspect_opts *o, const mem_plan *p, ir_diag *d)
 {
     if (o->format == FMT_ONNX)
         return onnx_save_file(g, o->out_file, d);
     FILE *f = fopen(o->out_file, "w");
     if (!f)
         return ir_fail(d, IR_ERR_IO, "%s: cannot write", ir_q(o->out_file));
-    dot_write(g, f);
-    return fclose(f) ? ir_fail(d, IR_ERR_IO, "%s: cannot write", ir_q(o->out_file)) : IR_OK;
+    ir_status st = IR_OK;
+    if (o->format == FMT_SVG)
+        svg_memory_write(g, p, o->model, f);
+    else
+        st = dot_write(g, o->cluster_depth, f, d);
+    if (fclose(f) && !st)
+        st = ir_fail(d, IR_ERR_IO, "%s: cannot write", ir_q(o->out_file));
+    return st;
 }
 
 static ir_status report(ir_graph *g, const inspect_opts *o, const pass_report *r, const mem_plan *p, ir_diag *d)
@@ -266,20 +279,21 @@ static ir_status report(ir_graph *g, const inspect_opts *o, const pass_report *r
         if (p)
             text_memory(stdout, g, p);
         break;
-    default: return write_file(g, o, d);
+    default: return write_file(g, o, p, d);
     }
     return IR_OK;
 }
 
+static const char *const format_names[] = {"text", "json", "ir", "onnx", "dot", "svg"};
+
 static int parse_format(const char *s, out_format *f)
 {
-    static const char *names[] = {"text", "json", "ir", "onnx", "dot"};
-    for (int i = 0; i < 5; i++)
-        if (!strcmp(s, names[i])) {
+    for (int i = 0; i <= FMT_SVG; i++)
+        if (!strcmp(s, format_names[i])) {
             *f = (out_format)i;
             return 0;
         }
-    return cli_usage_error("inspect", "unknown --format '%s' (text, json, ir, onnx, dot)", ir_q(s));
+    return cli_usage_error("inspect", "unknown --format '%s' (text, json, ir, onnx, dot, svg)", ir_q(s));
 }
 
 static int parse_inspect_opts(int argc, char **argv, inspect_opts *o)
@@ -290,7 +304,8 @@ static int parse_inspect_opts(int argc, char **argv, inspect_opts *o)
         {"outputs", required_argument, 0, 'u'}, {"no-fuse", no_argument, 0, 'n'},
         {"print-after", required_argument, 0, 'p'}, {"memory", no_argument, 0, 'm'},
         {"format", required_argument, 0, 'f'},  {"output", required_argument, 0, 'o'},
-        {"help", no_argument, 0, 'h'},          {0, 0, 0, 0}};
+        {"cluster-depth", required_argument, 0, 'c'}, {"help", no_argument, 0, 'h'},
+        {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
@@ -304,6 +319,14 @@ static int parse_inspect_opts(int argc, char **argv, inspect_opts *o)
         case 'u': o->outputs = optarg; break;
         case 'p': o->print_after = optarg; break;
         case 'o': o->out_file = optarg; break;
+        case 'c': {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (*end || end == optarg || v < 0 || v > 32)
+                return cli_usage_error("inspect", "--cluster-depth expects 0 to 32");
+            o->cluster_depth = (int)v;
+            break;
+        }
         case 'f':
             if (parse_format(optarg, &o->format))
                 return EXIT_USAGE;
@@ -319,8 +342,11 @@ static int parse_inspect_opts(int argc, char **argv, inspect_opts *o)
     }
     if (optind != argc - 1)
         return cli_usage_error("inspect", optind >= argc ? "missing MODEL" : "expected one MODEL");
-    if ((o->format == FMT_ONNX || o->format == FMT_DOT) && !o->out_file)
-        return cli_usage_error("inspect", "--format=%s needs -o FILE", o->format == FMT_ONNX ? "onnx" : "dot");
+    if (o->format >= FMT_ONNX && !o->out_file)
+        return cli_usage_error("inspect", "--format=%s needs -o FILE", format_names[o->format]);
+    if (o->format == FMT_SVG && !o->memory)
+        return cli_usage_error("inspect", "--format=svg draws the memory plan: add --memory");
+    o->model = argv[optind];
     if ((o->print_after || o->outputs) && !o->optimize)
         return cli_usage_error("inspect", "--print-after and --outputs need --optimize");
     return 0;
@@ -354,7 +380,7 @@ static ir_status optimize(ir_graph *g, const inspect_opts *o, pass_report *r, ir
 
 int cmd_inspect(int argc, char **argv)
 {
-    inspect_opts o = {.format = FMT_TEXT, .fuse = true};
+    inspect_opts o = {.format = FMT_TEXT, .fuse = true, .cluster_depth = 5};
     int rc = parse_inspect_opts(argc, argv, &o);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "codegen.h"
 
 static void usage(FILE *f)
 {
@@ -15,7 +16,8 @@ static void usage(FILE *f)
           "  run MODEL --input NAME=FILE ...      execute a model on .npy or .pb inputs\n"
           "  compile MODEL -o OUT [--emit KIND]   compile to a native executable, library or object\n"
           "\n"
-          "Run `onnxc <command> --help` for a command's options.\n"
+          "Run `onnxc <command> --help` for a command's options; `onnxc --list-ops` lists\n"
+          "the operators and which engines run them; `onnxc --version` the versions read.\n"
           "Exit status: 0 success, 1 bad model or input, 2 bad usage.\n",
           f);
 }
@@ -98,8 +100,7 @@ ir_status cli_bind_shape(ir_graph *g, const char *spec, ir_diag *d)
                    (int)(colon - spec > 96 ? 96 : colon - spec), spec);
 }
 
-/* Length of the valid UTF-8 sequence at p (0 if invalid). */
-static int utf8_len(const unsigned char *p)
+int cli_utf8_len(const unsigned char *p)
 {
     int n = p[0] >= 0xf0 && p[0] <= 0xf4 ? 4 : p[0] >= 0xe0 ? 3 : p[0] >= 0xc2 && p[0] < 0xe0 ? 2 : 0;
     for (int i = 1; i < n; i++)
@@ -122,7 +123,7 @@ void json_string(FILE *f, const char *s)
         } else if (*p < 0x80) {
             fputc(*p, f);
         } else {
-            int n = utf8_len(p);
+            int n = cli_utf8_len(p);
             if (n) {
                 fwrite(p, 1, (size_t)n, f);
                 p += n - 1;
@@ -132,6 +133,21 @@ void json_string(FILE *f, const char *s)
         }
     }
     fputc('"', f);
+}
+
+/* Every op of ir/ops.def, and whether the compiler lowers it (the
+ * reference engine runs them all): the README's op list is this output. */
+static void list_ops(void)
+{
+    printf("%-20s %-8s %-6s %s\n", "op", "domain", "since", "engines");
+    for (int op = 0; op < IR_OP_COUNT; op++) {
+        const ir_op_info *i = &ir_op_table[op];
+        char since[16] = "-";
+        if (!(i->flags & IR_OPF_INTERNAL))
+            snprintf(since, sizeof since, "%d", (int)i->since);
+        printf("%-20s %-8s %-6s %s\n", i->name, *i->domain ? i->domain : "ai.onnx", since,
+               cg_op_lowered((ir_op)op) ? "reference, compiled" : "reference");
+    }
 }
 
 int main(int argc, char **argv)
@@ -149,6 +165,10 @@ int main(int argc, char **argv)
         printf("onnxc %s (ONNX IR versions %d-%d, ai.onnx opsets %d-%d)\n", ONNXC_VERSION,
                ONNX_IR_VERSION_MIN, ONNX_IR_VERSION_MAX, ONNX_OPSET_MIN, ONNX_OPSET_MAX);
         return EXIT_OK;
+    }
+    if (!strcmp(cmd, "--list-ops")) {
+        list_ops();
+        return fflush(stdout) ? EXIT_BAD : EXIT_OK;
     }
     if (!strcmp(cmd, "inspect"))
         return cmd_inspect(argc - 1, argv + 1);

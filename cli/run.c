@@ -101,6 +101,12 @@ static ir_status bind_inputs(const ir_graph *g, const run_opts *o, ir_tensor **i
         ir_status st = load_tensor(eq + 1, &in[slot], d);
         if (st)
             return st;
+        /* every engine reads the data as the graph's type (the jit engine
+         * unchecked: an int8 file for a float input would be overread) */
+        const ir_value *v = &g->values[g->inputs[slot]];
+        if (v->dtype != IR_UNDEF && in[slot]->dtype != v->dtype)
+            return ir_fail(d, IR_ERR_USAGE, "input '%s' is %s, expected %s", ir_q(v->name),
+                           ir_dtype_name(in[slot]->dtype), ir_dtype_name(v->dtype));
     }
     for (uint32_t k = 0; k < g->n_inputs; k++)
         if (!in[k])

@@ -16,6 +16,15 @@ typedef struct {
     int32_t value;    /* IR value, -1 for constants made by lowering */
 } cg_buf_info;
 
+/* Microkernel shapes (mr, nv) chosen for the GEMMs of nodes with constant
+ * operands, kept across the programs of one multi-shape build: a weight is
+ * prepacked for its microkernel, so every entry must choose the shape the
+ * first one chose for it to be packed (and stored) once. Keyed by node name
+ * and the GEMM's order within the node's lowering. */
+typedef struct cg_pins cg_pins;
+cg_pins *cg_pins_new(void);
+void cg_pins_free(cg_pins *t);
+
 struct cg_program {
     const ir_graph *g;
     ir_arena *arena; /* descriptors, copied constants */
@@ -28,6 +37,7 @@ struct cg_program {
     int threads_hint;
     uint64_t temp_base, temp_used, temp_max; /* cg_temp: node temporaries after the plan's arena */
     int vec_bits; /* the target's vector width for the lowerings; 0 = 512 */
+    cg_pins *pins; /* NULL: every GEMM chooses its own shape */
 };
 
 /* Plans memory, assigns buffers and lowers every node. */
@@ -35,7 +45,13 @@ ir_status cg_program_build(const ir_graph *g, int threads_hint, cg_program **out
 /* The same for a target whose vectors have vec_bits bits (512, 256, 128;
  * 0 = 512): the dense lowerings choose microkernel shapes from it. */
 ir_status cg_program_build_for(const ir_graph *g, int threads_hint, int vec_bits, cg_program **out, ir_diag *d);
+/* The same, choosing GEMM microkernel shapes through pins (may be NULL). */
+ir_status cg_program_build_pinned(const ir_graph *g, int threads_hint, int vec_bits, cg_pins *pins,
+                                  cg_program **out, ir_diag *d);
 void cg_program_free(cg_program *p);
+/* For ld_plan_gemm: replaces (mr, nv) by the shape pinned for this GEMM of
+ * the node being lowered, or pins the given one. */
+void cg_pin_kernel(const cg_program *p, int32_t *mr, int32_t *nv);
 /* Resolves every buffer's address for a native run (tests). */
 void cg_program_bind(const cg_program *p, void *arena, const void *const *inputs, void *const *outputs,
                      void **bufs);

@@ -8,24 +8,37 @@
 
 #include "cg_internal.h"
 
+/* A constant global of the module and the entries whose buffers use it. */
+typedef struct {
+    uint64_t hash, bytes;
+    const void *data;
+    LLVMValueRef gv;
+    uint32_t users; /* bit e: entry e */
+} cg_const_global;
+
 struct cg_module {
     char name[128];
     cg_options opt;
-    cg_program *prog;
+    cg_program **progs; /* one per entry */
+    uint32_t n_progs;
+    cg_pins *pins;
+    cg_const_global *consts; /* deduplicated by content */
+    uint32_t n_consts, cap_consts;
     LLVMContextRef ctx;
     bool own_ctx;
     LLVMModuleRef mod;
     LLVMTargetMachineRef tm;
     char *triple, *cpu, *features;
-    LLVMTypeRef ptr_ty, task_ty, kernel_ty, node_ty, buf_ty, tensor_ty, model_ty;
+    LLVMTypeRef ptr_ty, task_ty, kernel_ty, node_ty, buf_ty, tensor_ty, entry_ty, model_ty;
     LLVMValueRef model_gv;
     bool optimized;
     cg_stats stats;
 };
 
 double cg_now_ms(void);
-/* Builds the module in ctx (NULL: a context of its own). */
-ir_status cg_build_in(const ir_graph *g, const cg_options *o, LLVMContextRef ctx, cg_module **out, ir_diag *d);
+/* Builds the module of n graphs (entries) in ctx (NULL: a context of its own). */
+ir_status cg_build_in(const ir_graph *const *gs, uint32_t n, const cg_options *o, LLVMContextRef ctx,
+                      cg_module **out, ir_diag *d);
 /* Creates the target machine for m->opt (host CPU unless named). */
 ir_status cg_target_init(cg_module *m, ir_diag *d);
 /* The widest vector registers of the target, in bits (512, 256 or 128):

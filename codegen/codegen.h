@@ -14,7 +14,12 @@
  * the constants, one wrapper per node that calls its kernel with its
  * descriptor, and the `onnxc_model` table the runtime runs (runtime/
  * onnxc_model.h). LLVM's O3 pipeline for the target CPU then specializes
- * each kernel to its node's shapes and vectorizes it. */
+ * each kernel to its node's shapes and vectorizes it.
+ *
+ * One model at several input shapes is several graphs, each optimized at
+ * its shapes, built into one module with one entry per graph
+ * (cg_build_entries): constant data equal in several entries (the weights,
+ * packed alike thanks to shared microkernel choices) is emitted once. */
 #ifndef ONNXC_CODEGEN_H
 #define ONNXC_CODEGEN_H
 
@@ -38,6 +43,11 @@ typedef struct cg_module cg_module;
 /* Lowers and emits g (which must have static shapes everywhere). Fails with
  * IR_ERR_UNSUPPORTED naming every node whose op the compiler lacks. */
 ir_status cg_build(const ir_graph *g, const cg_options *o, cg_module **out, ir_diag *d);
+/* The same for n graphs of one model at other input shapes (the same inputs
+ * and outputs by name and dtype, in the same order): entry k runs gs[k]. */
+#define CG_MAX_ENTRIES 32
+ir_status cg_build_entries(const ir_graph *const *gs, uint32_t n, const cg_options *o, cg_module **out,
+                           ir_diag *d);
 void cg_module_free(cg_module *m);
 
 /* Output of the module after optimization. */
@@ -52,13 +62,31 @@ typedef struct cg_jit cg_jit;
 ir_status cg_jit_build(const ir_graph *g, const cg_options *o, cg_jit **out, const void **model, ir_diag *d);
 void cg_jit_free(cg_jit *j);
 
+/* True if the compiler has a lowering for op (it may still refuse some of
+ * the op's forms, with a message naming the node). */
+bool cg_op_lowered(ir_op op);
+
 /* Statistics of the last build. */
 typedef struct {
     uint32_t nodes;
-    uint64_t const_bytes, arena_bytes, scratch_bytes;
+    uint64_t arena_bytes, scratch_bytes;
+    uint64_t const_bytes;  /* constant data the entry uses */
+    uint64_t shared_bytes; /* of which other entries use too */
+} cg_entry_stats;
+
+typedef struct {
+    uint32_t nodes;                 /* all entries' */
+    uint64_t const_bytes;           /* constant data in the module, each once */
+    uint32_t wino_convs;            /* convolutions lowered to the Winograd kernel, all entries */
+    uint64_t arena_bytes, scratch_bytes; /* the largest entry's */
     double lower_ms, emit_ms, opt_ms, obj_ms;
+    uint32_t n_entries;
+    cg_entry_stats entries[CG_MAX_ENTRIES];
 } cg_stats;
 const cg_stats *cg_module_stats(const cg_module *m);
+/* Vector width (bits) the kernels are tiled for, from an LLVM feature list
+   ("+avx512f,-avx512fp16,..."; exact names) or else the CPU's family. */
+int cg_vec_bits_for(const char *cpu, const char *features);
 
 /* ---- lowering interface (for lower_*.c) --------------------------------- */
 

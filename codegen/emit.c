@@ -5,8 +5,11 @@
  * internal), every constant buffer as a 64-byte aligned constant global,
  * every node's descriptor as a constant global, one wrapper per node that
  * calls its kernel with its descriptor (so O3 specializes the kernel to the
- * node), and the `onnxc_model` table the runtime executes. Everything is
- * built through the LLVM C API; target.c optimizes and emits it. */
+ * node), and the `onnxc_model` table the runtime executes: one entry per
+ * program (input shapes). Constant buffers are deduplicated by content, so
+ * the weights that several entries use are emitted once (and a model's
+ * identical constants once, too). Everything is built through the LLVM C
+ * API; target.c optimizes and emits it. */
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -83,20 +86,20 @@ static LLVMValueRef cstring(cg_module *m, const char *s)
     return const_bytes(m, "str", s, strlen(s) + 1, 1);
 }
 
-/* node_i_p(bufs, task, scratch) { onnxc_k_K(&desc_i_p, bufs, task, scratch); }
- * for phase p of node i. */
-static ir_status emit_node(cg_module *m, uint32_t i, uint32_t phase, const cg_lowered *ln, LLVMValueRef *fn_out,
-                           ir_diag *d)
+/* eE_node_i_p(bufs, task, scratch) { onnxc_k_K(&eE_desc_i_p, bufs, task, scratch); }
+ * for phase p of node i of entry E. */
+static ir_status emit_node(cg_module *m, uint32_t e, uint32_t i, uint32_t phase, const cg_lowered *ln,
+                           LLVMValueRef *fn_out, ir_diag *d)
 {
     char name[160];
     snprintf(name, sizeof name, "onnxc_k_%s", ln->kernel);
     LLVMValueRef kernel = LLVMGetNamedFunction(m->mod, name);
     if (!kernel || LLVMIsDeclaration(kernel))
         return ir_fail(d, IR_ERR_INTERNAL, "node '%s': kernel %s is not in the kernel bitcode",
-                       ir_q(m->prog->g->nodes[i].name), name);
-    snprintf(name, sizeof name, "desc_%u_%u", i, phase);
+                       ir_q(m->progs[e]->g->nodes[i].name), name);
+    snprintf(name, sizeof name, "e%u_desc_%u_%u", e, i, phase);
     LLVMValueRef desc = const_bytes(m, name, ln->desc, ln->desc_size, 64);
-    snprintf(name, sizeof name, "node_%u_%u", i, phase);
+    snprintf(name, sizeof name, "e%u_node_%u_%u", e, i, phase);
     LLVMValueRef fn = LLVMAddFunction(m->mod, name, m->task_ty);
     LLVMSetLinkage(fn, LLVMInternalLinkage);
     LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(m->ctx, fn, "entry");
@@ -124,9 +127,8 @@ static LLVMValueRef array_global(cg_module *m, const char *name, LLVMTypeRef ele
     return gv;
 }
 
-static LLVMValueRef tensor_descs(cg_module *m, const char *name, const int32_t *vals, uint32_t n)
+static LLVMValueRef tensor_descs(cg_module *m, const ir_graph *g, const char *name, const int32_t *vals, uint32_t n)
 {
-    const ir_graph *g = m->prog->g;
     LLVMValueRef *items = calloc(n + 1, sizeof *items);
     for (uint32_t k = 0; k < n; k++) {
         const ir_value *v = &g->values[vals[k]];
@@ -142,32 +144,72 @@ static LLVMValueRef tensor_descs(cg_module *m, const char *name, const int32_t *
     return gv;
 }
 
-static LLVMValueRef buf_descs(cg_module *m)
+static uint64_t data_hash(const unsigned char *p, uint64_t n)
 {
-    const cg_program *p = m->prog;
-    LLVMValueRef *items = calloc(p->n_bufs + 1, sizeof *items);
-    LLVMValueRef null = LLVMConstPointerNull(m->ptr_ty);
-    for (uint32_t i = 0; i < p->n_bufs; i++) {
-        const cg_buf_info *b = &p->bufs[i];
-        LLVMValueRef data = null;
-        if (b->kind == ONNXC_BUF_CONST) {
-            char name[64];
-            snprintf(name, sizeof name, "const_%u", i);
-            data = const_bytes(m, name, b->data, b->bytes, 64);
-            m->stats.const_bytes += b->bytes;
-        }
-        LLVMValueRef f[4] = {i32c(m, b->kind), i32c(m, b->index), i64c(m, (int64_t)b->offset), data};
-        items[i] = LLVMConstNamedStruct(m->buf_ty, f, 4);
+    uint64_t h = n * 0x9e3779b97f4a7c15u, w;
+    for (; n >= 8; p += 8, n -= 8) {
+        memcpy(&w, p, 8);
+        h = ((h ^ w) * 0xff51afd7ed558ccdu) ^ (h >> 29);
     }
-    LLVMValueRef gv = array_global(m, "bufs", m->buf_ty, items, p->n_bufs);
-    free(items);
+    for (; n; p++, n--)
+        h = (h ^ *p) * 0x100000001b3u;
+    return h;
+}
+
+/* The constant global holding data (one per distinct content); entry e
+ * uses it. NULL if out of memory. */
+static LLVMValueRef shared_const(cg_module *m, uint32_t e, const void *data, uint64_t bytes)
+{
+    uint64_t h = data_hash(data, data ? bytes : 0);
+    for (uint32_t i = 0; i < m->n_consts; i++) {
+        cg_const_global *c = &m->consts[i];
+        if (c->hash == h && c->bytes == bytes && (!bytes || !memcmp(c->data, data, (size_t)bytes))) {
+            c->users |= 1u << e;
+            return c->gv;
+        }
+    }
+    if (m->n_consts == m->cap_consts) {
+        uint32_t nc = m->cap_consts ? 2 * m->cap_consts : 256;
+        cg_const_global *ng = realloc(m->consts, nc * sizeof *ng);
+        if (!ng)
+            return NULL;
+        m->consts = ng;
+        m->cap_consts = nc;
+    }
+    char name[64];
+    snprintf(name, sizeof name, "const_%u", m->n_consts);
+    LLVMValueRef gv = const_bytes(m, name, data, bytes, 64);
+    m->consts[m->n_consts++] = (cg_const_global){h, bytes, data, gv, 1u << e};
+    m->stats.const_bytes += bytes;
     return gv;
 }
 
-/* One table entry per phase of every node (most nodes have one). */
-static ir_status node_descs(cg_module *m, LLVMValueRef *out, uint32_t *count, ir_diag *d)
+static ir_status buf_descs(cg_module *m, uint32_t e, LLVMValueRef *out, ir_diag *d)
 {
-    const cg_program *p = m->prog;
+    const cg_program *p = m->progs[e];
+    LLVMValueRef *items = calloc(p->n_bufs + 1, sizeof *items);
+    LLVMValueRef null = LLVMConstPointerNull(m->ptr_ty);
+    ir_status st = items ? IR_OK : ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    for (uint32_t i = 0; !st && i < p->n_bufs; i++) {
+        const cg_buf_info *b = &p->bufs[i];
+        LLVMValueRef data = null;
+        if (b->kind == ONNXC_BUF_CONST && !(data = shared_const(m, e, b->data, b->bytes)))
+            st = ir_fail(d, IR_ERR_NOMEM, "out of memory");
+        LLVMValueRef f[4] = {i32c(m, b->kind), i32c(m, b->index), i64c(m, (int64_t)b->offset), data};
+        items[i] = LLVMConstNamedStruct(m->buf_ty, f, 4);
+    }
+    char name[32];
+    snprintf(name, sizeof name, "e%u_bufs", e);
+    if (!st)
+        *out = array_global(m, name, m->buf_ty, items, p->n_bufs);
+    free(items);
+    return st;
+}
+
+/* One table entry per phase of every node (most nodes have one). */
+static ir_status node_descs(cg_module *m, uint32_t e, LLVMValueRef *out, uint32_t *count, ir_diag *d)
+{
+    const cg_program *p = m->progs[e];
     const ir_graph *g = p->g;
     uint32_t total = 0;
     for (uint32_t i = 0; i < g->n_nodes; i++)
@@ -176,7 +218,7 @@ static ir_status node_descs(cg_module *m, LLVMValueRef *out, uint32_t *count, ir
     LLVMValueRef *items = calloc(total + 1, sizeof *items);
     if (!items)
         return ir_fail(d, IR_ERR_NOMEM, "out of memory");
-    uint32_t e = 0;
+    uint32_t k = 0;
     for (uint32_t i = 0; i < g->n_nodes; i++) {
         const ir_node *n = &g->nodes[i];
         char op[256], name[300];
@@ -184,21 +226,23 @@ static ir_status node_descs(cg_module *m, LLVMValueRef *out, uint32_t *count, ir
         uint32_t phase = 0;
         for (const cg_lowered *ph = &p->nodes[i]; ph; ph = ph->next, phase++) {
             LLVMValueRef fn = NULL;
-            ir_status st = emit_node(m, i, phase, ph, &fn, d);
+            ir_status st = emit_node(m, e, i, phase, ph, &fn, d);
             if (st) {
                 free(items);
                 return st;
             }
-            if (phase || ph->next)
+            if (phase || ph->next || !strcmp(ph->kernel, "wino")) /* the profile shows the algorithm */
                 snprintf(name, sizeof name, "%.250s [%s]", n->name, ph->kernel);
             else
                 snprintf(name, sizeof name, "%.250s", n->name);
             LLVMValueRef f[5] = {fn, i64c(m, ph->n_tasks), cstring(m, name), cstring(m, op),
                                  LLVMConstReal(LLVMDoubleTypeInContext(m->ctx), ph->flops)};
-            items[e++] = LLVMConstNamedStruct(m->node_ty, f, 5);
+            items[k++] = LLVMConstNamedStruct(m->node_ty, f, 5);
         }
     }
-    *out = array_global(m, "nodes", m->node_ty, items, total);
+    char sym[32];
+    snprintf(sym, sizeof sym, "e%u_nodes", e);
+    *out = array_global(m, sym, m->node_ty, items, total);
     *count = total;
     free(items);
     return IR_OK;
@@ -221,39 +265,103 @@ static void make_types(cg_module *m)
     m->tensor_ty = LLVMStructCreateNamed(c, "onnxc_tensor_desc");
     LLVMTypeRef tf[4] = {m->ptr_ty, i32, i32, LLVMArrayType2(i64, ONNXC_MAX_RANK)};
     LLVMStructSetBody(m->tensor_ty, tf, 4, 0);
+    m->entry_ty = LLVMStructCreateNamed(c, "onnxc_entry");
+    LLVMTypeRef ef[8] = {i64, i64, m->ptr_ty, m->ptr_ty, i32, m->ptr_ty, i32, m->ptr_ty};
+    LLVMStructSetBody(m->entry_ty, ef, 8, 0);
     m->model_ty = LLVMStructCreateNamed(c, "onnxc_model");
-    LLVMTypeRef mf[12] = {i32, m->ptr_ty, i64, i64, i32, i32, m->ptr_ty, m->ptr_ty, i32, m->ptr_ty, i32, m->ptr_ty};
-    LLVMStructSetBody(m->model_ty, mf, 12, 0);
+    LLVMTypeRef mf[6] = {i32, m->ptr_ty, i32, i32, i32, m->ptr_ty};
+    LLVMStructSetBody(m->model_ty, mf, 6, 0);
+}
+
+/* Entry e's onnxc_entry constant; fills its statistics. */
+static ir_status emit_entry(cg_module *m, uint32_t e, LLVMValueRef *out, ir_diag *d)
+{
+    const cg_program *p = m->progs[e];
+    const ir_graph *g = p->g;
+    LLVMValueRef nodes = NULL, bufs = NULL;
+    uint32_t n_nodes = 0;
+    ir_status st = node_descs(m, e, &nodes, &n_nodes, d);
+    if (!st)
+        st = buf_descs(m, e, &bufs, d);
+    if (st)
+        return st;
+    uint64_t arena = (p->plan.arena_bytes + 63) / 64 * 64;
+    char in[32], outs[32];
+    snprintf(in, sizeof in, "e%u_inputs", e);
+    snprintf(outs, sizeof outs, "e%u_outputs", e);
+    LLVMValueRef f[8] = {i64c(m, (int64_t)arena), i64c(m, (int64_t)p->scratch_bytes),
+                         tensor_descs(m, g, in, g->inputs, g->n_inputs),
+                         tensor_descs(m, g, outs, g->outputs, g->n_outputs), i32c(m, p->n_bufs), bufs,
+                         i32c(m, n_nodes), nodes};
+    *out = LLVMConstNamedStruct(m->entry_ty, f, 8);
+    cg_entry_stats *es = &m->stats.entries[e];
+    es->nodes = g->n_nodes;
+    es->arena_bytes = arena;
+    es->scratch_bytes = p->scratch_bytes;
+    m->stats.nodes += g->n_nodes;
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        m->stats.wino_convs += !strcmp(p->nodes[i].kernel, "wino");
+    m->stats.arena_bytes = arena > m->stats.arena_bytes ? arena : m->stats.arena_bytes;
+    m->stats.scratch_bytes = p->scratch_bytes > m->stats.scratch_bytes ? p->scratch_bytes : m->stats.scratch_bytes;
+    return IR_OK;
+}
+
+/* Constant bytes per entry, and of those the ones other entries use too. */
+static void const_stats(cg_module *m)
+{
+    for (uint32_t i = 0; i < m->n_consts; i++) {
+        const cg_const_global *c = &m->consts[i];
+        for (uint32_t e = 0; e < m->n_progs; e++)
+            if (c->users >> e & 1) {
+                m->stats.entries[e].const_bytes += c->bytes;
+                if (c->users & ~(1u << e))
+                    m->stats.entries[e].shared_bytes += c->bytes;
+            }
+    }
 }
 
 static ir_status emit_model(cg_module *m, ir_diag *d)
 {
-    const cg_program *p = m->prog;
-    const ir_graph *g = p->g;
-    LLVMValueRef nodes = NULL;
-    uint32_t n_entries = 0;
-    ir_status st = node_descs(m, &nodes, &n_entries, d);
-    if (st)
-        return st;
-    uint64_t arena = (p->plan.arena_bytes + 63) / 64 * 64;
-    LLVMValueRef f[12] = {i32c(m, ONNXC_MODEL_ABI), cstring(m, m->name), i64c(m, (int64_t)arena),
-                          i64c(m, (int64_t)p->scratch_bytes), i32c(m, g->n_inputs), i32c(m, g->n_outputs),
-                          tensor_descs(m, "inputs", g->inputs, g->n_inputs),
-                          tensor_descs(m, "outputs", g->outputs, g->n_outputs), i32c(m, p->n_bufs), buf_descs(m),
-                          i32c(m, n_entries), nodes};
+    const ir_graph *g = m->progs[0]->g;
+    LLVMValueRef entries[CG_MAX_ENTRIES];
+    for (uint32_t e = 0; e < m->n_progs; e++) {
+        ir_status st = emit_entry(m, e, &entries[e], d);
+        if (st)
+            return st;
+    }
+    m->stats.n_entries = m->n_progs;
+    const_stats(m);
+    LLVMValueRef f[6] = {i32c(m, ONNXC_MODEL_ABI), cstring(m, m->name), i32c(m, g->n_inputs), i32c(m, g->n_outputs),
+                         i32c(m, m->n_progs), array_global(m, "entries", m->entry_ty, entries, m->n_progs)};
     char sym[200];
     snprintf(sym, sizeof sym, "%s_model", m->name);
     LLVMValueRef gv = LLVMAddGlobal(m->mod, m->model_ty, sym);
-    LLVMSetInitializer(gv, LLVMConstNamedStruct(m->model_ty, f, 12));
+    LLVMSetInitializer(gv, LLVMConstNamedStruct(m->model_ty, f, 6));
     LLVMSetGlobalConstant(gv, 1);
     LLVMSetLinkage(gv, LLVMExternalLinkage);
     m->model_gv = gv;
     /* the executable's main finds the model through this weak alias */
     LLVMValueRef alias = LLVMAddAlias2(m->mod, m->model_ty, 0, gv, "onnxc_entry_model");
     LLVMSetLinkage(alias, LLVMWeakAnyLinkage);
-    m->stats.arena_bytes = arena;
-    m->stats.scratch_bytes = p->scratch_bytes;
-    m->stats.nodes = g->n_nodes;
+    return IR_OK;
+}
+
+/* Every graph has the first one's inputs and outputs (names, dtypes). */
+static ir_status check_entries(const ir_graph *const *gs, uint32_t n, ir_diag *d)
+{
+    for (uint32_t e = 1; e < n; e++) {
+        bool same = gs[e]->n_inputs == gs[0]->n_inputs && gs[e]->n_outputs == gs[0]->n_outputs;
+        for (uint32_t k = 0; same && k < gs[0]->n_inputs + gs[0]->n_outputs; k++) {
+            bool in = k < gs[0]->n_inputs;
+            uint32_t j = in ? k : k - gs[0]->n_inputs;
+            const ir_value *a = &gs[0]->values[in ? gs[0]->inputs[j] : gs[0]->outputs[j]];
+            const ir_value *b = &gs[e]->values[in ? gs[e]->inputs[j] : gs[e]->outputs[j]];
+            same = !strcmp(a->name, b->name) && a->dtype == b->dtype;
+        }
+        if (!same)
+            return ir_fail(d, IR_ERR_USAGE, "entry %u does not have the inputs and outputs of entry 0 "
+                           "(one model at several input shapes is expected)", e);
+    }
     return IR_OK;
 }
 
@@ -267,22 +375,28 @@ static bool valid_identifier(const char *s)
     return true;
 }
 
-ir_status cg_build_in(const ir_graph *g, const cg_options *o, LLVMContextRef ctx, cg_module **out, ir_diag *d)
+ir_status cg_build_in(const ir_graph *const *gs, uint32_t n, const cg_options *o, LLVMContextRef ctx,
+                      cg_module **out, ir_diag *d)
 {
     *out = NULL;
     if (!valid_identifier(o->name))
         return ir_fail(d, IR_ERR_USAGE, "--name '%s' is not a C identifier", ir_q(o->name));
-    cg_module *m = calloc(1, sizeof *m);
-    if (!m)
-        return ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    if (n < 1 || n > CG_MAX_ENTRIES)
+        return ir_fail(d, IR_ERR_USAGE, "%u entries: a model holds 1 to %d", n, CG_MAX_ENTRIES);
+    ir_status st = check_entries(gs, n, d);
+    cg_module *m = st ? NULL : calloc(1, sizeof *m);
+    if (st || !m)
+        return st ? st : ir_fail(d, IR_ERR_NOMEM, "out of memory");
     snprintf(m->name, sizeof m->name, "%s", o->name);
     m->opt = *o;
     m->own_ctx = ctx == NULL;
     m->ctx = ctx ? ctx : LLVMContextCreate();
-    ir_status st = cg_target_init(m, d);
+    m->progs = calloc(n, sizeof *m->progs);
+    m->pins = n > 1 ? cg_pins_new() : NULL;
+    st = m->progs && (n == 1 || m->pins) ? cg_target_init(m, d) : ir_fail(d, IR_ERR_NOMEM, "out of memory");
     double t0 = cg_now_ms();
-    if (!st)
-        st = cg_program_build_for(g, 2, cg_target_vec_bits(m), &m->prog, d);
+    for (; !st && m->n_progs < n; m->n_progs++)
+        st = cg_program_build_pinned(gs[m->n_progs], 2, cg_target_vec_bits(m), m->pins, &m->progs[m->n_progs], d);
     m->stats.lower_ms = cg_now_ms() - t0;
     if (!st) {
         t0 = cg_now_ms();
@@ -304,7 +418,13 @@ ir_status cg_build_in(const ir_graph *g, const cg_options *o, LLVMContextRef ctx
 
 ir_status cg_build(const ir_graph *g, const cg_options *o, cg_module **out, ir_diag *d)
 {
-    return cg_build_in(g, o, NULL, out, d);
+    return cg_build_in(&g, 1, o, NULL, out, d);
+}
+
+ir_status cg_build_entries(const ir_graph *const *gs, uint32_t n, const cg_options *o, cg_module **out,
+                           ir_diag *d)
+{
+    return cg_build_in(gs, n, o, NULL, out, d);
 }
 
 void cg_module_free(cg_module *m)
@@ -317,7 +437,11 @@ void cg_module_free(cg_module *m)
         LLVMDisposeTargetMachine(m->tm);
     if (m->own_ctx && m->ctx)
         LLVMContextDispose(m->ctx);
-    cg_program_free(m->prog);
+    for (uint32_t e = 0; m->progs && e < m->n_progs; e++)
+        cg_program_free(m->progs[e]);
+    free(m->progs);
+    cg_pins_free(m->pins);
+    free(m->consts);
     free(m->cpu);
     free(m->features);
     free(m->triple);

@@ -54,7 +54,7 @@ ir_status cg_jit_build(const ir_graph *g, const cg_options *o, cg_jit **out, con
     host.target_cpu = NULL;
     host.target_features = NULL;
     cg_module *m = NULL;
-    ir_status st = cg_build_in(g, &host, LLVMOrcThreadSafeContextGetContext(j->tsc), &m, d);
+    ir_status st = cg_build_in(&g, 1, &host, LLVMOrcThreadSafeContextGetContext(j->tsc), &m, d);
     if (!st)
         st = cg_optimize(m, d);
     if (!st)

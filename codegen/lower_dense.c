@@ -122,6 +122,7 @@ void ld_plan_gemm(const cg_program *p, int64_t batches, int64_t m, int64_t n, in
 {
     memset(t, 0, sizeof *t);
     pick_shape(p, m, n, &t->mr, &t->nv);
+    cg_pin_kernel(p, &t->mr, &t->nv);
     int64_t nr = 16 * (int64_t)t->nv, kb = cdiv(k > 0 ? k : 1, KC_MAX), threads = cg_threads_hint(p);
     t->kc = k > 0 ? cdiv(k, kb) : 1;
     int64_t nc_max = B_BLOCK_BYTES / (4 * t->kc), mc_max = full_m ? round_up(m, t->mr) : MC_MAX / t->mr * t->mr;

@@ -60,4 +60,10 @@ int64_t ld_packed_b_size(int64_t k, int64_t n, int32_t nv);
  * callers adjust the fields they need. */
 void ld_gemm_init(struct k_gemm *g, const ld_gemm_plan *t, int64_t m, int64_t n, int64_t k);
 
+/* The Winograd lowering of a 3x3 stride-1 convolution whose geometry kc
+ * holds, when it is eligible and pays (or ONNXC_CONV_ALGO=winograd): fills
+ * out and sets *used; otherwise leaves out alone. */
+ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc, cg_lowered *out, bool *used,
+                       ir_diag *d);
+
 #endif

@@ -94,6 +94,9 @@ ir_status cg_lower_conv(cg_program *p, const ir_node *n, cg_lowered *out, ir_dia
     k->y = cg_buf(p, n->outputs[0]);
     k->bias = b ? cg_buf(p, n->inputs[2]) : -1;
     k->res = r ? cg_buf(p, n->inputs[3]) : -1;
+    bool wino;
+    if ((st = ld_conv_wino(p, n, k, out, &wino, d)) || wino) /* lower_dense_wino.c */
+        return st;
     const float *wc = ld_const(p, n, 1);
     k->w_pre = wc != NULL;
     k->w = wc ? ld_prepack_a(p, wc, k->kdim, 1, k->mg, k->kdim, k->mr, groups, k->mg * k->kdim)

@@ -4,7 +4,9 @@
  * (the caller's memory), a constant (data emitted into the artifact), or an
  * intermediate at its offset in the arena planned by plan_memory. Lowering
  * functions ask for buffers by value, add constants of their own (prepacked
- * weights), and describe each node as kernel + descriptor + task count. */
+ * weights), and describe each node as kernel + descriptor + task count.
+ * Programs of one model at several input shapes share a pin table, so that
+ * their weights are packed alike. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +23,14 @@ static const struct {
 #undef L
     {IR_OP_COUNT, NULL}, /* sentinel */
 };
+
+bool cg_op_lowered(ir_op op)
+{
+    for (size_t k = 0; lowerings[k].fn; k++)
+        if (lowerings[k].op == op)
+            return true;
+    return false;
+}
 
 const ir_graph *cg_graph(const cg_program *p) { return p->g; }
 int cg_threads_hint(const cg_program *p) { return p->threads_hint; }
@@ -94,6 +104,89 @@ int32_t cg_buf(cg_program *p, int32_t v)
     return idx;
 }
 
+/* ---- pins ----------------------------------------------------------------- */
+
+/* GEMM `seq` of the `dup`-th node named `node` (names need not be unique,
+ * and are often empty) chose (mr, nv). */
+typedef struct {
+    uint64_t hash; /* of the node name */
+    char *node;
+    uint32_t dup, seq;
+    int32_t mr, nv;
+} pin;
+
+struct cg_pins {
+    pin *items;
+    uint32_t n, cap;
+    const char *node; /* the node being lowered, NULL if it has no constant input */
+    uint64_t hash;
+    uint32_t dup, seq; /* earlier nodes of its name; GEMMs planned so far for it */
+};
+
+cg_pins *cg_pins_new(void) { return calloc(1, sizeof(cg_pins)); }
+
+void cg_pins_free(cg_pins *t)
+{
+    if (!t)
+        return;
+    for (uint32_t i = 0; i < t->n; i++)
+        free(t->items[i].node);
+    free(t->items);
+    free(t);
+}
+
+static uint64_t name_hash(const char *s)
+{
+    uint64_t h = 14695981039346656037u;
+    for (; *s; s++)
+        h = (h ^ (unsigned char)*s) * 1099511628211u;
+    return h;
+}
+
+/* Node n is about to be lowered. */
+static void pins_begin(cg_pins *t, const ir_graph *g, const ir_node *n)
+{
+    if (!t)
+        return;
+    t->node = NULL;
+    t->seq = t->dup = 0;
+    for (uint32_t i = 0; i < n->n_inputs && !t->node; i++)
+        if (n->inputs[i] >= 0 && (g->values[n->inputs[i]].flags & IR_VALUE_CONST))
+            t->node = n->name;
+    for (const ir_node *o = g->nodes; t->node && o < n; o++)
+        t->dup += !strcmp(o->name, n->name);
+    t->hash = t->node ? name_hash(t->node) : 0;
+}
+
+void cg_pin_kernel(const cg_program *p, int32_t *mr, int32_t *nv)
+{
+    cg_pins *t = p->pins;
+    if (!t || !t->node)
+        return;
+    uint32_t seq = t->seq++;
+    for (uint32_t i = 0; i < t->n; i++) {
+        const pin *q = &t->items[i];
+        if (q->hash == t->hash && q->dup == t->dup && q->seq == seq && !strcmp(q->node, t->node)) {
+            *mr = q->mr;
+            *nv = q->nv;
+            return;
+        }
+    }
+    if (t->n == t->cap) {
+        uint32_t nc = t->cap ? 2 * t->cap : 64;
+        pin *ni = realloc(t->items, nc * sizeof *ni);
+        if (!ni)
+            return; /* unpinned: the weight may be stored twice, nothing worse */
+        t->items = ni;
+        t->cap = nc;
+    }
+    char *name = strdup(t->node);
+    if (name)
+        t->items[t->n++] = (pin){t->hash, name, t->dup, seq, *mr, *nv};
+}
+
+/* ---- lowering -------------------------------------------------------------- */
+
 /* Lowers node i; *none is set when no lowering exists for its op (a
  * lowering that exists but refuses the node returns its own message). */
 static ir_status lower_node(cg_program *p, uint32_t i, bool *none, ir_diag *d)
@@ -106,6 +199,7 @@ static ir_status lower_node(cg_program *p, uint32_t i, bool *none, ir_diag *d)
             memset(out, 0, sizeof *out);
             out->n_tasks = 1;
             p->temp_used = 0;
+            pins_begin(p->pins, p->g, n);
             ir_status st = lowerings[k].fn(p, n, out, d);
             if (st)
                 return st;
@@ -158,11 +252,18 @@ ir_status cg_program_build(const ir_graph *g, int threads_hint, cg_program **out
 
 ir_status cg_program_build_for(const ir_graph *g, int threads_hint, int vec_bits, cg_program **out, ir_diag *d)
 {
+    return cg_program_build_pinned(g, threads_hint, vec_bits, NULL, out, d);
+}
+
+ir_status cg_program_build_pinned(const ir_graph *g, int threads_hint, int vec_bits, cg_pins *pins,
+                                  cg_program **out, ir_diag *d)
+{
     cg_program *p = calloc(1, sizeof *p);
     *out = NULL;
     if (!p)
         return ir_fail(d, IR_ERR_NOMEM, "out of memory");
     p->g = g;
+    p->pins = pins;
     p->vec_bits = vec_bits;
     p->threads_hint = threads_hint > 0 ? threads_hint : 2;
     p->arena = ir_arena_new();

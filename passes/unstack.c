@@ -12,6 +12,7 @@
  * results. When the stack meets a Gather of a constant index, or a Split
  * into single slices followed by Squeezes, the slices are used directly.
  * What the stack still feeds afterwards keeps it. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -132,6 +133,33 @@ static bool adopt(ir_graph *g, int32_t old, int32_t slice)
     return true;
 }
 
+/* Unsqueeze node ui (made with inputs {x, -1}) gets its axes in the form of
+ * the graph's opset: an attribute before 13, a constant input from 13 on. */
+static bool unsqueeze_set_axis(ir_graph *g, int32_t ui, int32_t axis)
+{
+    if (ir_node_opset(g, &g->nodes[ui]) >= 13) {
+        ir_shape s = {.rank = 1, .dims = {1}};
+        ir_tensor *t;
+        char name[520];
+        snprintf(name, sizeof name, "%s.axes", g->values[g->nodes[ui].outputs[0]].name);
+        int32_t v = pass_new_const(g, name, IR_I64, &s, &t);
+        if (v < 0)
+            return false;
+        ((int64_t *)t->data)[0] = axis;
+        g->nodes[ui].inputs[1] = v;
+        return true;
+    }
+    g->nodes[ui].n_inputs = 1;
+    ir_attr *a = ir_node_add_attr(g, &g->nodes[ui], "axes", IR_ATTR_INTS);
+    int64_t *ax = ir_arena_alloc(g->arena, sizeof *ax, 8);
+    if (!a || !ax)
+        return false;
+    *ax = axis;
+    a->ints = ax;
+    a->n = 1;
+    return true;
+}
+
 /* Stacks `vals` into value `out` (Unsqueeze each on `axis`, Concat). */
 static bool restack(ir_graph *g, const int32_t *vals, uint32_t n, int32_t axis, int32_t out, const char *name)
 {
@@ -141,16 +169,10 @@ static bool restack(ir_graph *g, const int32_t *vals, uint32_t n, int32_t axis, 
         for (int32_t i = 0, j = 0; i < us.rank; i++)
             us.dims[i] = i == axis ? 1 : s.dims[j++];
         u[k] = new_value(g, vals[k], 1000 + k, g->values[vals[k]].dtype, &us);
-        int32_t ui = u[k] >= 0 ? ir_graph_add_node(g, IR_OP_UNSQUEEZE, name, &vals[k], 1, &u[k], 1) : -1;
-        if (ui < 0)
+        int32_t ins[2] = {vals[k], -1};
+        int32_t ui = u[k] >= 0 ? ir_graph_add_node(g, IR_OP_UNSQUEEZE, name, ins, 2, &u[k], 1) : -1;
+        if (ui < 0 || !unsqueeze_set_axis(g, ui, axis))
             return false;
-        ir_attr *a = ir_node_add_attr(g, &g->nodes[ui], "axes", IR_ATTR_INTS);
-        int64_t *ax = ir_arena_alloc(g->arena, sizeof *ax, 8);
-        if (!a || !ax)
-            return false;
-        *ax = axis;
-        a->ints = ax;
-        a->n = 1;
     }
     int32_t ci = ir_graph_add_node(g, IR_OP_CONCAT, name, u, n, &out, 1);
     ir_attr *a = ci >= 0 ? ir_node_add_attr(g, &g->nodes[ci], "axis", IR_ATTR_INT) : NULL;

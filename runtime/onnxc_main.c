@@ -6,7 +6,9 @@
  *
  * The program follows `onnxc run`'s conventions: inputs bound by name (a
  * single-input model takes FILE alone), one summary line per output, outputs
- * written as DIR/NAME.npy. It depends on the runtime only, so it carries its
+ * written as DIR/NAME.npy. A model compiled for several input shapes runs
+ * the entry the input files' shapes select (exit 1, listing the compiled
+ * shapes, if none matches). It depends on the runtime only, so it carries its
  * own small .npy reader and writer. Input files are untrusted: the header is
  * parsed strictly (a Python dict literal with exactly descr, fortran_order
  * and shape), the data size must match the header exactly, and nothing is
@@ -38,6 +40,11 @@
 extern const onnxc_model ONNXC_MAIN_MODEL;
 /* The only use of the macro: its name cannot clash with anything below. */
 static const onnxc_model *const main_model = &ONNXC_MAIN_MODEL;
+/* Names and dtypes are the same in every entry; shapes are the selected entry's. */
+static const onnxc_entry *entry0(void)
+{
+    return &main_model->entries[0];
+}
 
 enum { EXIT_BAD = 1, EXIT_USAGE = 2, MAX_INPUTS = 256 };
 
@@ -361,7 +368,7 @@ static void file_name(const char *name, char *out, size_t n)
 static void out_path(const main_opts *o, uint32_t k, char *buf, size_t n)
 {
     char fn[160];
-    file_name(main_model->outputs[k].name, fn, sizeof fn);
+    file_name(entry0()->outputs[k].name, fn, sizeof fn);
     snprintf(buf, n, "%s/%s.npy", o->out_dir, fn);
 }
 
@@ -518,8 +525,8 @@ static int find_input(const char *spec, int32_t *slot, const char **file)
     }
     *file = eq + 1;
     for (uint32_t k = 0; k < m->n_inputs; k++)
-        if (strlen(m->inputs[k].name) == (size_t)(eq - spec) &&
-            !strncmp(m->inputs[k].name, spec, (size_t)(eq - spec))) {
+        if (strlen(entry0()->inputs[k].name) == (size_t)(eq - spec) &&
+            !strncmp(entry0()->inputs[k].name, spec, (size_t)(eq - spec))) {
             *slot = (int32_t)k;
             return 0;
         }
@@ -528,9 +535,27 @@ static int find_input(const char *spec, int32_t *slot, const char **file)
     names[0] = 0;
     for (uint32_t k = 0; k < m->n_inputs && n < sizeof names; k++)
         n += (size_t)snprintf(names + n, sizeof names - n, "%s'%s'", k ? ", " : "",
-                              q(m->inputs[k].name));
+                              q(entry0()->inputs[k].name));
     return fail(EXIT_BAD, "--input '%s': the model has no input of that name (its inputs: %s)",
                 q(spec), names);
+}
+
+/* The entry compiled for the inputs' shapes. */
+static int select_entry(onnxc_ctx *c, const tensor *in)
+{
+    uint32_t n = main_model->n_inputs;
+    int32_t *ranks = calloc(n + 1, sizeof *ranks);
+    const int64_t **dims = calloc(n + 1, sizeof *dims);
+    int rc = ranks && dims ? 0 : fail(EXIT_BAD, "out of memory");
+    for (uint32_t k = 0; !rc && k < n; k++) {
+        ranks[k] = in[k].rank;
+        dims[k] = in[k].dims;
+    }
+    if (!rc && onnxc_select(c, ranks, dims))
+        rc = fail(EXIT_BAD, "%s", onnxc_error(c));
+    free(ranks);
+    free(dims);
+    return rc;
 }
 
 static int read_inputs(onnxc_ctx *c, const main_opts *o, tensor *in)
@@ -545,7 +570,7 @@ static int read_inputs(onnxc_ctx *c, const main_opts *o, tensor *in)
         if (rc)
             return rc;
         if (in[slot].data)
-            return fail(EXIT_USAGE, "input '%s' is given twice", q(m->inputs[slot].name));
+            return fail(EXIT_USAGE, "input '%s' is given twice", q(entry0()->inputs[slot].name));
         if ((rc = npy_read(file, &in[slot])))
             return rc;
         if (onnxc_check_input(c, (uint32_t)slot, in[slot].dtype, in[slot].rank, in[slot].dims))
@@ -554,8 +579,8 @@ static int read_inputs(onnxc_ctx *c, const main_opts *o, tensor *in)
     for (uint32_t k = 0; k < m->n_inputs; k++)
         if (!in[k].data)
             return fail(EXIT_USAGE, "input '%s' is not given (--input %s=FILE.npy)",
-                        q(m->inputs[k].name), q(m->inputs[k].name));
-    return 0;
+                        q(entry0()->inputs[k].name), q(entry0()->inputs[k].name));
+    return select_entry(c, in);
 }
 
 /* ---- running ---------------------------------------------------------------- */
@@ -587,7 +612,7 @@ static int run(onnxc_ctx *c, const main_opts *o, const void *const *in, void *co
     }
     if (!rc && !o->repeat)
         fprintf(stderr, "%s: ran model '%s' (%u nodes, %d threads) in %.3f ms\n", prog,
-                q(main_model->name), main_model->n_nodes, onnxc_threads(c), ms[0]);
+                q(main_model->name), onnxc_selected(c)->n_nodes, onnxc_threads(c), ms[0]);
     if (!rc && o->repeat) {
         size_t n = (size_t)o->repeat;
         qsort(ms + 1, n, sizeof *ms, cmp_double);
@@ -598,16 +623,15 @@ static int run(onnxc_ctx *c, const main_opts *o, const void *const *in, void *co
     return rc;
 }
 
-static int write_outputs(const main_opts *o, void *const *out)
+static int write_outputs(const main_opts *o, const onnxc_entry *e, void *const *out)
 {
-    const onnxc_model *m = main_model;
     int rc = 0;
-    for (uint32_t k = 0; k < m->n_outputs; k++) {
-        print_summary(&m->outputs[k], out[k]);
+    for (uint32_t k = 0; k < main_model->n_outputs; k++) {
+        print_summary(&e->outputs[k], out[k]);
         char path[4400];
         if (o->out_dir) {
             out_path(o, k, path, sizeof path);
-            int r = npy_write(path, &m->outputs[k], out[k], o->force);
+            int r = npy_write(path, &e->outputs[k], out[k], o->force);
             rc = rc ? rc : r;
         }
     }
@@ -616,18 +640,36 @@ static int write_outputs(const main_opts *o, void *const *out)
 
 /* ---- command line ------------------------------------------------------------- */
 
+/* Tensor k (inputs, then outputs) of entry e. */
+static const onnxc_tensor_desc *tensor_of(uint32_t e, uint32_t k)
+{
+    const onnxc_entry *en = &main_model->entries[e];
+    return k < main_model->n_inputs ? &en->inputs[k] : &en->outputs[k - main_model->n_inputs];
+}
+
 static void help(void)
 {
     const onnxc_model *m = main_model;
     printf("usage: %s --input NAME=FILE.npy [...] [--output-dir DIR] [options]\n\n"
-           "Runs model '%s', compiled by onnxc.\n",
+           "Runs model '%s', compiled by onnxc",
            prog, q(m->name));
+    printf(m->n_entries > 1 ? " for %u sets of input shapes (any of them runs).\n" : ".\n",
+           m->n_entries);
     for (uint32_t k = 0; k < m->n_inputs + m->n_outputs; k++) {
-        const onnxc_tensor_desc *t = k < m->n_inputs ? &m->inputs[k] : &m->outputs[k - m->n_inputs];
-        char shape[256];
-        shape_str(t->rank, t->dims, shape, sizeof shape);
-        printf("  %-6s %-24s %s%s\n", k < m->n_inputs ? "input" : "output", q(t->name),
-               onnxc_dtype_name(t->dtype), shape);
+        const onnxc_tensor_desc *t = tensor_of(0, k);
+        printf("  %-6s %-24s %s", k < m->n_inputs ? "input" : "output", q(t->name),
+               onnxc_dtype_name(t->dtype));
+        for (uint32_t e = 0; e < m->n_entries; e++) {
+            uint32_t seen = 0;
+            while (seen < e && memcmp(tensor_of(seen, k)->dims, tensor_of(e, k)->dims,
+                                      sizeof t->dims))
+                seen++;
+            char shape[256];
+            shape_str(tensor_of(e, k)->rank, tensor_of(e, k)->dims, shape, sizeof shape);
+            if (seen == e)
+                printf("%s%s", e ? " | " : "", shape);
+        }
+        putchar('\n');
     }
     puts("\n"
          "  -i, --input NAME=FILE    bind an input to a .npy file (FILE alone if the model has one "
@@ -726,16 +768,17 @@ int main(int argc, char **argv)
     for (uint32_t k = 0; !rc && k < m->n_inputs; k++)
         in_ptrs[k] = in[k].data;
     for (uint32_t k = 0; !rc && k < m->n_outputs; k++) {
-        uint64_t bytes = (onnxc_tensor_bytes(&m->outputs[k]) + 64) / 64 * 64;
+        const onnxc_tensor_desc *t = &onnxc_selected(c)->outputs[k];
+        uint64_t bytes = (onnxc_tensor_bytes(t) + 64) / 64 * 64;
         if (!(out[k] = aligned_alloc(64, (size_t)bytes)))
-            rc = fail(EXIT_BAD, "out of memory for output '%s'", q(m->outputs[k].name));
+            rc = fail(EXIT_BAD, "out of memory for output '%s'", q(t->name));
         else
             memset(out[k], 0, (size_t)bytes);
     }
     if (!rc)
         rc = run(c, &o, in_ptrs, out);
     if (!rc)
-        rc = write_outputs(&o, out);
+        rc = write_outputs(&o, onnxc_selected(c), out);
     if (onnxc_profile_enabled(c))
         onnxc_profile_print(c, stderr);
     for (uint32_t k = 0; in && k < m->n_inputs; k++)

@@ -7,17 +7,25 @@
  * scratch area. Buffers are described, not allocated, by the model: the
  * runtime resolves each one to an address once per run (arena + offset, a
  * caller's input or output pointer, or constant data inside the artifact).
- * Nothing here needs more than libc. Bump ONNXC_MODEL_ABI on any change. */
+ * Nothing here needs more than libc. Bump ONNXC_MODEL_ABI on any change.
+ *
+ * A model compiled for several input shapes (`--input-shape x:A,B,C`) holds
+ * one entry per shape: each entry is the whole compiled program for its
+ * shapes (descriptors, buffers, nodes), and the entries' constant buffers
+ * point into one copy of the weights. Every entry has the model's inputs
+ * and outputs, by the same names and dtypes, in the same order; only their
+ * dimensions differ. A model compiled for one shape has one entry.
+ * ABI history: 1 one program per model; 2 a table of entries. */
 #ifndef ONNXC_MODEL_H
 #define ONNXC_MODEL_H
 
 #include <stdint.h>
 
-#define ONNXC_MODEL_ABI 1
+#define ONNXC_MODEL_ABI 2
 #define ONNXC_MAX_RANK 8
 
 /* One node's work item. bufs[i] is buffer i's address for this run; scratch
- * is this thread's scratch area (model->scratch_bytes, 64-byte aligned). */
+ * is this thread's scratch area (entry->scratch_bytes, 64-byte aligned). */
 typedef void (*onnxc_task_fn)(void *const *bufs, int64_t task, void *scratch);
 
 typedef struct {
@@ -50,17 +58,23 @@ typedef struct {
     int64_t dims[ONNXC_MAX_RANK];
 } onnxc_tensor_desc;
 
+/* One specialization of the model, for one set of input shapes. */
 typedef struct {
-    uint32_t abi;      /* ONNXC_MODEL_ABI */
-    const char *name;
     uint64_t arena_bytes;   /* workspace for intermediates */
     uint64_t scratch_bytes; /* per thread */
-    uint32_t n_inputs, n_outputs;
-    const onnxc_tensor_desc *inputs, *outputs;
+    const onnxc_tensor_desc *inputs, *outputs; /* the model's n_inputs, n_outputs */
     uint32_t n_bufs;
     const onnxc_buf_desc *bufs;
     uint32_t n_nodes;
     const onnxc_node_desc *nodes;
+} onnxc_entry;
+
+typedef struct {
+    uint32_t abi;      /* ONNXC_MODEL_ABI */
+    const char *name;
+    uint32_t n_inputs, n_outputs;
+    uint32_t n_entries; /* >= 1 */
+    const onnxc_entry *entries;
 } onnxc_model;
 
 #endif

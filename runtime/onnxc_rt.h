@@ -13,6 +13,15 @@
  * ONNXC_PROFILE=1 each run records per-node times; onnxc_profile_print
  * writes the table (node, op, time, share, GFLOP/s).
  *
+ * A model compiled for several input shapes has one entry per shape (the
+ * generated header lists them: NAME_NUM_ENTRIES, NAME_ENTRYk_*). A context
+ * runs entry 0 until onnxc_select picks the entry for the shapes at hand:
+ *
+ *     const int32_t ranks[] = {4};  const int64_t dims0[] = {1, 3, 800, 1333};
+ *     const int64_t *dims[] = {dims0};
+ *     if (onnxc_select(c, ranks, dims) != ONNXC_OK) puts(onnxc_error(c));
+ *     const onnxc_entry *e = onnxc_selected(c);  // e->outputs: this run's output shapes
+ *
  * Threads: each context has its own pool and workspace, so several contexts
  * (of one model or several) may run at the same time from different
  * threads; one context must be used by one thread at a time (onnxc_run is
@@ -45,11 +54,13 @@ typedef struct onnxc_ctx onnxc_ctx;
 /* n_threads 0: default. On failure returns NULL and, if err is non-NULL,
  * the reason. */
 onnxc_ctx *onnxc_create(const onnxc_model *m, int n_threads, onnxc_status *err);
-/* Runs once: inputs[i] points to model->inputs[i] (dense, row-major, of the
- * declared dtype and shape), outputs[i] to room for model->outputs[i]. */
+/* Runs the selected entry once: inputs[i] points to entry->inputs[i] (dense,
+ * row-major, of the declared dtype and shape), outputs[i] to room for
+ * entry->outputs[i]. */
 onnxc_status onnxc_run(onnxc_ctx *c, const void *const *inputs, void *const *outputs);
 /* Checks an input's dtype and shape before a run (for callers holding
- * tensors of variable shape): ONNXC_OK or ONNXC_ERR_SHAPE with a message. */
+ * tensors of variable shape): ONNXC_OK if some entry takes it, else
+ * ONNXC_ERR_SHAPE with a message listing the compiled shapes. */
 onnxc_status onnxc_check_input(onnxc_ctx *c, uint32_t i, int32_t dtype, int32_t rank, const int64_t *dims);
 /* The last error's message ("" if none). */
 const char *onnxc_error(const onnxc_ctx *c);
@@ -70,6 +81,16 @@ const char *onnxc_status_name(onnxc_status s);
 int onnxc_profile_enabled(const onnxc_ctx *c);
 /* Forgets the runs recorded so far (e.g. after a warm-up run). */
 void onnxc_profile_reset(onnxc_ctx *c);
+
+/* Models with several entries (one per compiled input shape). */
+/* Selects the entry compiled for these input shapes (input i has rank
+ * ranks[i] and dimensions dims[i]); ONNXC_ERR_SHAPE, with a message listing
+ * the compiled shapes, if there is none. Allocates nothing. */
+onnxc_status onnxc_select(onnxc_ctx *c, const int32_t *ranks, const int64_t *const *dims);
+/* Selects entry `entry` (0 .. model->n_entries - 1). */
+onnxc_status onnxc_select_entry(onnxc_ctx *c, uint32_t entry);
+/* The selected entry (NULL for a NULL context). */
+const onnxc_entry *onnxc_selected(const onnxc_ctx *c);
 
 #ifdef __cplusplus
 }

@@ -26,12 +26,13 @@ RT_HIDDEN void onnxc_rt_pool_run(rt_pool *p, onnxc_task_fn fn, void *const *bufs
 
 struct onnxc_ctx {
     const onnxc_model *m;
+    const onnxc_entry *e; /* the selected entry, what onnxc_run runs */
     rt_pool *pool;
-    void *arena;
-    void **bufs;       /* the buffer table, resolved per run */
-    uint64_t *prof_ns; /* per node, summed over runs; NULL unless profiling */
+    void *arena;       /* room for the largest entry's workspace */
+    void **bufs;       /* the buffer table (room for the largest entry's), resolved per run */
+    uint64_t *prof_ns; /* per node of the selected entry, summed over runs; NULL unless profiling */
     uint64_t prof_runs, prof_run_ns;
-    char err[512];
+    char err[1024];
 };
 
 RT_HIDDEN onnxc_status onnxc_rt_fail(onnxc_ctx *c, onnxc_status st, const char *fmt, ...)
@@ -45,7 +46,8 @@ RT_HIDDEN uint64_t onnxc_rt_now_ns(void);
 
 /* ---- rt_profile.c ------------------------------------------------------- */
 
-/* Turns profiling on when $ONNXC_PROFILE asks for it. */
+/* Turns profiling on when $ONNXC_PROFILE asks for it (room for the largest
+ * entry's nodes). */
 RT_HIDDEN onnxc_status onnxc_rt_profile_init(onnxc_ctx *c);
 
 #endif

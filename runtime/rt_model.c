@@ -1,12 +1,16 @@
-/* rt_model.c - running a compiled model: create, run, input checks, errors.
+/* rt_model.c - running a compiled model: create, select, run, input checks,
+ * errors.
  *
- * onnxc_create checks the model table once (ABI, descriptors, buffer
- * kinds), then allocates all a run needs: the arena for intermediates, the
- * buffer table with arena and constant addresses filled in, the thread pool
- * and its scratch areas. onnxc_run only writes the caller's input and output
- * pointers into the table and runs the nodes in order, each as a
- * parallel-for on the pool: it allocates nothing and cannot fail once its
- * arguments are valid. Messages name the input or output at fault. */
+ * onnxc_create checks the model table once (ABI, every entry's
+ * descriptors and buffer kinds, the same inputs and outputs in every
+ * entry), then allocates all a run needs, sized for the largest entry: the
+ * arena for intermediates, the buffer table, the thread pool and its
+ * scratch areas. Selecting an entry (entry 0 at first; onnxc_select by input
+ * shapes) fills the table's arena and constant addresses. onnxc_run only
+ * writes the caller's input and output pointers into the table and runs
+ * the entry's nodes in order, each as a parallel-for on the pool: it
+ * allocates nothing and cannot fail once its arguments are valid. Messages
+ * name the input or output at fault and list the shapes compiled. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* POSIX and GNU declarations without the build system's -D */
 #endif
@@ -143,6 +147,36 @@ static bool tensors_ok(const onnxc_tensor_desc *t, uint32_t n)
     return true;
 }
 
+static bool entry_ok(const onnxc_model *m, const onnxc_entry *e)
+{
+    if (!tensors_ok(e->inputs, m->n_inputs) || !tensors_ok(e->outputs, m->n_outputs) ||
+        (e->n_bufs && !e->bufs) || (e->n_nodes && !e->nodes))
+        return false;
+    for (uint32_t i = 0; i < e->n_bufs; i++) {
+        const onnxc_buf_desc *b = &e->bufs[i];
+        bool ok =
+            (b->kind == ONNXC_BUF_ARENA && b->offset <= e->arena_bytes && b->offset % 64 == 0) ||
+            (b->kind == ONNXC_BUF_INPUT && b->index >= 0 && (uint32_t)b->index < m->n_inputs) ||
+            (b->kind == ONNXC_BUF_OUTPUT && b->index >= 0 && (uint32_t)b->index < m->n_outputs) ||
+            b->kind == ONNXC_BUF_CONST;
+        if (!ok)
+            return false;
+    }
+    for (uint32_t i = 0; i < e->n_nodes; i++)
+        if (!e->nodes[i].fn || e->nodes[i].n_tasks < 0 || e->nodes[i].n_tasks > INT32_MAX)
+            return false;
+    return true;
+}
+
+/* Tensors t and u have the same name and dtype (in two entries). */
+static bool same_tensors(const onnxc_tensor_desc *t, const onnxc_tensor_desc *u, uint32_t n)
+{
+    for (uint32_t i = 0; i < n; i++)
+        if (strcmp(t[i].name, u[i].name) || t[i].dtype != u[i].dtype)
+            return false;
+    return true;
+}
+
 /* Everything onnxc_run relies on, checked once. */
 static onnxc_status model_check(const onnxc_model *m)
 {
@@ -150,22 +184,14 @@ static onnxc_status model_check(const onnxc_model *m)
         return ONNXC_ERR_ARGUMENT;
     if (m->abi != ONNXC_MODEL_ABI)
         return ONNXC_ERR_ABI;
-    if (!tensors_ok(m->inputs, m->n_inputs) || !tensors_ok(m->outputs, m->n_outputs) ||
-        (m->n_bufs && !m->bufs) || (m->n_nodes && !m->nodes))
+    if (!m->n_entries || !m->entries)
         return ONNXC_ERR_ARGUMENT;
-    for (uint32_t i = 0; i < m->n_bufs; i++) {
-        const onnxc_buf_desc *b = &m->bufs[i];
-        bool ok =
-            (b->kind == ONNXC_BUF_ARENA && b->offset <= m->arena_bytes && b->offset % 64 == 0) ||
-            (b->kind == ONNXC_BUF_INPUT && b->index >= 0 && (uint32_t)b->index < m->n_inputs) ||
-            (b->kind == ONNXC_BUF_OUTPUT && b->index >= 0 && (uint32_t)b->index < m->n_outputs) ||
-            b->kind == ONNXC_BUF_CONST;
-        if (!ok)
+    for (uint32_t k = 0; k < m->n_entries; k++) {
+        const onnxc_entry *e = &m->entries[k];
+        if (!entry_ok(m, e) || !same_tensors(e->inputs, m->entries[0].inputs, m->n_inputs) ||
+            !same_tensors(e->outputs, m->entries[0].outputs, m->n_outputs))
             return ONNXC_ERR_ARGUMENT;
     }
-    for (uint32_t i = 0; i < m->n_nodes; i++)
-        if (!m->nodes[i].fn || m->nodes[i].n_tasks < 0 || m->nodes[i].n_tasks > INT32_MAX)
-            return ONNXC_ERR_ARGUMENT;
     return ONNXC_OK;
 }
 
@@ -192,25 +218,44 @@ static int thread_count(int requested)
     return n < 1 ? 1 : n > MAX_THREADS ? MAX_THREADS : (int)n;
 }
 
-static onnxc_status ctx_alloc(onnxc_ctx *c, const onnxc_model *m)
+/* Points the buffer table at entry k's arena and constant buffers. */
+static void bind_entry(onnxc_ctx *c, uint32_t k)
 {
-    c->m = m;
-    c->bufs = calloc(m->n_bufs ? m->n_bufs : 1, sizeof *c->bufs);
-    if (!c->bufs)
-        return ONNXC_ERR_NOMEM;
-    if (m->arena_bytes) {
-        if (m->arena_bytes > SIZE_MAX - 63)
-            return ONNXC_ERR_NOMEM;
-        c->arena = aligned_alloc(64, (size_t)(m->arena_bytes + 63) / 64 * 64);
-        if (!c->arena)
-            return ONNXC_ERR_NOMEM;
-    }
-    for (uint32_t i = 0; i < m->n_bufs; i++) {
-        const onnxc_buf_desc *b = &m->bufs[i];
+    const onnxc_entry *e = &c->m->entries[k];
+    if (c->e != e)
+        onnxc_profile_reset(c); /* a profile covers one entry */
+    c->e = e;
+    for (uint32_t i = 0; i < e->n_bufs; i++) {
+        const onnxc_buf_desc *b = &e->bufs[i];
         if (b->kind == ONNXC_BUF_ARENA)
             c->bufs[i] = c->arena ? (char *)c->arena + b->offset : NULL;
         else if (b->kind == ONNXC_BUF_CONST)
             c->bufs[i] = (void *)(uintptr_t)b->data;
+    }
+}
+
+/* Room for the largest entry: buffer table and arena; *scratch gets the
+ * largest scratch area. */
+static onnxc_status ctx_alloc(onnxc_ctx *c, const onnxc_model *m, uint64_t *scratch)
+{
+    uint64_t arena = 0, bufs = 1;
+    *scratch = 0;
+    for (uint32_t k = 0; k < m->n_entries; k++) {
+        const onnxc_entry *e = &m->entries[k];
+        arena = e->arena_bytes > arena ? e->arena_bytes : arena;
+        bufs = e->n_bufs > bufs ? e->n_bufs : bufs;
+        *scratch = e->scratch_bytes > *scratch ? e->scratch_bytes : *scratch;
+    }
+    c->m = m;
+    c->bufs = calloc(bufs, sizeof *c->bufs);
+    if (!c->bufs)
+        return ONNXC_ERR_NOMEM;
+    if (arena) {
+        if (arena > SIZE_MAX - 63)
+            return ONNXC_ERR_NOMEM;
+        c->arena = aligned_alloc(64, (size_t)(arena + 63) / 64 * 64);
+        if (!c->arena)
+            return ONNXC_ERR_NOMEM;
     }
     return ONNXC_OK;
 }
@@ -223,12 +268,15 @@ onnxc_ctx *onnxc_create(const onnxc_model *m, int n_threads, onnxc_status *err)
         st = ONNXC_ERR_ARGUMENT;
     if (!st && !(c = calloc(1, sizeof *c)))
         st = ONNXC_ERR_NOMEM;
+    uint64_t scratch = 0;
     if (!st)
-        st = ctx_alloc(c, m);
+        st = ctx_alloc(c, m, &scratch);
     if (!st)
-        st = onnxc_rt_pool_create(thread_count(n_threads), m->scratch_bytes, &c->pool);
+        st = onnxc_rt_pool_create(thread_count(n_threads), scratch, &c->pool);
     if (!st)
         st = onnxc_rt_profile_init(c);
+    if (!st)
+        bind_entry(c, 0);
     if (st) {
         onnxc_destroy(c);
         c = NULL;
@@ -279,27 +327,28 @@ onnxc_status onnxc_run(onnxc_ctx *c, const void *const *inputs, void *const *out
     if (!c)
         return ONNXC_ERR_ARGUMENT;
     const onnxc_model *m = c->m;
-    onnxc_status st = check_ptrs(c, "input", m->inputs, m->n_inputs, inputs);
+    const onnxc_entry *e = c->e;
+    onnxc_status st = check_ptrs(c, "input", e->inputs, m->n_inputs, inputs);
     if (!st)
-        st = check_ptrs(c, "output", m->outputs, m->n_outputs, (const void *const *)outputs);
+        st = check_ptrs(c, "output", e->outputs, m->n_outputs, (const void *const *)outputs);
     if (st)
         return st;
     c->err[0] = 0;
-    for (uint32_t i = 0; i < m->n_bufs; i++) {
-        const onnxc_buf_desc *b = &m->bufs[i];
+    for (uint32_t i = 0; i < e->n_bufs; i++) {
+        const onnxc_buf_desc *b = &e->bufs[i];
         if (b->kind == ONNXC_BUF_INPUT)
             c->bufs[i] = (void *)(uintptr_t)inputs[b->index];
         else if (b->kind == ONNXC_BUF_OUTPUT)
             c->bufs[i] = outputs[b->index];
     }
     if (!c->prof_ns) {
-        for (uint32_t i = 0; i < m->n_nodes; i++)
-            onnxc_rt_pool_run(c->pool, m->nodes[i].fn, c->bufs, m->nodes[i].n_tasks);
+        for (uint32_t i = 0; i < e->n_nodes; i++)
+            onnxc_rt_pool_run(c->pool, e->nodes[i].fn, c->bufs, e->nodes[i].n_tasks);
         return ONNXC_OK;
     }
     uint64_t t0 = onnxc_rt_now_ns(), t = t0;
-    for (uint32_t i = 0; i < m->n_nodes; i++) {
-        onnxc_rt_pool_run(c->pool, m->nodes[i].fn, c->bufs, m->nodes[i].n_tasks);
+    for (uint32_t i = 0; i < e->n_nodes; i++) {
+        onnxc_rt_pool_run(c->pool, e->nodes[i].fn, c->bufs, e->nodes[i].n_tasks);
         uint64_t t1 = onnxc_rt_now_ns();
         c->prof_ns[i] += t1 - t;
         t = t1;
@@ -307,6 +356,71 @@ onnxc_status onnxc_run(onnxc_ctx *c, const void *const *inputs, void *const *out
     c->prof_run_ns += t - t0;
     c->prof_runs++;
     return ONNXC_OK;
+}
+
+/* ---- input shapes and entries --------------------------------------------- */
+
+static bool shape_is(const onnxc_tensor_desc *t, int32_t rank, const int64_t *dims)
+{
+    bool same = rank == t->rank;
+    for (int32_t k = 0; same && k < rank; k++)
+        same = dims[k] == t->dims[k];
+    return same;
+}
+
+/* The distinct shapes input i was compiled for: "[4,33]" or "one of [4,33],
+ * [2,33]" (cut with "..." when the message would be too long). */
+static void compiled_shapes(const onnxc_model *m, uint32_t i, char *buf, size_t n)
+{
+    size_t o = 0, distinct = 0;
+    buf[0] = 0;
+    for (uint32_t k = 0; k < m->n_entries; k++) {
+        const onnxc_tensor_desc *t = &m->entries[k].inputs[i];
+        uint32_t j = 0;
+        while (j < k && !shape_is(&m->entries[j].inputs[i], t->rank, t->dims))
+            j++;
+        if (j < k)
+            continue;
+        char s[256];
+        onnxc_rt_shape(t->rank, t->dims, s, sizeof s);
+        if (o + strlen(s) + 16 >= n) {
+            snprintf(buf + o, n - o, ", ...");
+            return;
+        }
+        o += (size_t)snprintf(buf + o, n - o, "%s%s", distinct++ ? ", " : "", s);
+    }
+    if (distinct > 1 && o + 8 < n) {
+        memmove(buf + 7, buf, o + 1);
+        memcpy(buf, "one of ", 7);
+    }
+}
+
+/* Input i of a run is (dtype, rank, dims): ONNXC_OK if some entry takes it. */
+static onnxc_status check_one(onnxc_ctx *c, uint32_t i, int32_t dtype, int32_t rank,
+                              const int64_t *dims)
+{
+    const onnxc_model *m = c->m;
+    const onnxc_tensor_desc *t = &m->entries[0].inputs[i];
+    if (rank > 0 && !dims)
+        return onnxc_rt_fail(c, ONNXC_ERR_ARGUMENT, "input '%s': dims is NULL",
+                             onnxc_rt_q(t->name));
+    if (dtype != t->dtype)
+        return onnxc_rt_fail(
+            c, ONNXC_ERR_SHAPE, "input '%s' has dtype %s, the model was compiled for %s",
+            onnxc_rt_q(t->name), onnxc_dtype_name(dtype), onnxc_dtype_name(t->dtype));
+    for (uint32_t k = 0; k < m->n_entries; k++)
+        if (shape_is(&m->entries[k].inputs[i], rank, dims))
+            return ONNXC_OK;
+    char have[256], want[600];
+    compiled_shapes(m, i, want, sizeof want);
+    if (rank < 0 || rank > 32)
+        return onnxc_rt_fail(c, ONNXC_ERR_SHAPE,
+                             "input '%s' has rank %d, the model was compiled for %s",
+                             onnxc_rt_q(t->name), (int)rank, want);
+    onnxc_rt_shape(rank, dims, have, sizeof have);
+    return onnxc_rt_fail(c, ONNXC_ERR_SHAPE,
+                         "input '%s' has shape %s, the model was compiled for %s",
+                         onnxc_rt_q(t->name), have, want);
 }
 
 onnxc_status onnxc_check_input(onnxc_ctx *c, uint32_t i, int32_t dtype, int32_t rank,
@@ -319,29 +433,81 @@ onnxc_status onnxc_check_input(onnxc_ctx *c, uint32_t i, int32_t dtype, int32_t 
         return onnxc_rt_fail(c, ONNXC_ERR_ARGUMENT,
                              "input %u does not exist (the model has %u input%s)", i, m->n_inputs,
                              m->n_inputs == 1 ? "" : "s");
-    const onnxc_tensor_desc *t = &m->inputs[i];
-    if (rank > 0 && !dims)
-        return onnxc_rt_fail(c, ONNXC_ERR_ARGUMENT, "input '%s': dims is NULL",
-                             onnxc_rt_q(t->name));
-    if (dtype != t->dtype)
-        return onnxc_rt_fail(
-            c, ONNXC_ERR_SHAPE, "input '%s' has dtype %s, the model was compiled for %s",
-            onnxc_rt_q(t->name), onnxc_dtype_name(dtype), onnxc_dtype_name(t->dtype));
-    bool same = rank == t->rank;
-    for (int32_t k = 0; same && k < rank; k++)
-        same = dims[k] == t->dims[k];
-    if (same) {
+    onnxc_status st = check_one(c, i, dtype, rank, dims);
+    if (!st)
         c->err[0] = 0;
-        return ONNXC_OK;
+    return st;
+}
+
+/* "x [4,33], k [2]": entry e's input shapes (or the given ones if e is NULL). */
+static size_t entry_shapes(const onnxc_model *m, const onnxc_entry *e, const int32_t *ranks,
+                           const int64_t *const *dims, char *buf, size_t n)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (uint32_t i = 0; i < m->n_inputs && o + 1 < n; i++) {
+        const onnxc_tensor_desc *t = &m->entries[0].inputs[i];
+        char s[256];
+        if (e)
+            onnxc_rt_shape(e->inputs[i].rank, e->inputs[i].dims, s, sizeof s);
+        else
+            onnxc_rt_shape(ranks[i], dims[i], s, sizeof s);
+        o += (size_t)snprintf(buf + o, n - o, "%s%s %s", i ? ", " : "", onnxc_rt_q(t->name), s);
     }
-    char have[256], want[256];
-    onnxc_rt_shape(t->rank, t->dims, want, sizeof want);
-    if (rank < 0 || rank > 32)
-        return onnxc_rt_fail(c, ONNXC_ERR_SHAPE,
-                             "input '%s' has rank %d, the model was compiled for %s",
-                             onnxc_rt_q(t->name), (int)rank, want);
-    onnxc_rt_shape(rank, dims, have, sizeof have);
+    return o < n ? o : n - 1;
+}
+
+onnxc_status onnxc_select(onnxc_ctx *c, const int32_t *ranks, const int64_t *const *dims)
+{
+    if (!c)
+        return ONNXC_ERR_ARGUMENT;
+    const onnxc_model *m = c->m;
+    if (m->n_inputs && (!ranks || !dims))
+        return onnxc_rt_fail(c, ONNXC_ERR_ARGUMENT, "the %s array is NULL (the model has %u input%s)",
+                             ranks ? "dims" : "ranks", m->n_inputs, m->n_inputs == 1 ? "" : "s");
+    for (uint32_t i = 0; i < m->n_inputs; i++) {
+        onnxc_status st = check_one(c, i, m->entries[0].inputs[i].dtype, ranks[i], dims[i]);
+        if (st)
+            return st;
+    }
+    for (uint32_t k = 0; k < m->n_entries; k++) {
+        uint32_t i = 0;
+        while (i < m->n_inputs && shape_is(&m->entries[k].inputs[i], ranks[i], dims[i]))
+            i++;
+        if (i == m->n_inputs) {
+            bind_entry(c, k);
+            c->err[0] = 0;
+            return ONNXC_OK;
+        }
+    }
+    /* every input's shape was compiled, but not this combination */
+    char have[400], want[600];
+    entry_shapes(m, NULL, ranks, dims, have, sizeof have);
+    size_t o = 0;
+    for (uint32_t k = 0; k < m->n_entries && o + 8 < sizeof want; k++) {
+        o += (size_t)snprintf(want + o, sizeof want - o, "%s(", k ? ", " : "");
+        o += entry_shapes(m, &m->entries[k], NULL, NULL, want + o, sizeof want - o - 2);
+        o += (size_t)snprintf(want + o, sizeof want - o, ")");
+    }
     return onnxc_rt_fail(c, ONNXC_ERR_SHAPE,
-                         "input '%s' has shape %s, the model was compiled for %s",
-                         onnxc_rt_q(t->name), have, want);
+                         "inputs %s: the model was not compiled for these shapes together; "
+                         "it was compiled for %s",
+                         have, want);
+}
+
+onnxc_status onnxc_select_entry(onnxc_ctx *c, uint32_t entry)
+{
+    if (!c)
+        return ONNXC_ERR_ARGUMENT;
+    if (entry >= c->m->n_entries)
+        return onnxc_rt_fail(c, ONNXC_ERR_ARGUMENT, "entry %u does not exist (the model has %u)",
+                             entry, c->m->n_entries);
+    bind_entry(c, entry);
+    c->err[0] = 0;
+    return ONNXC_OK;
+}
+
+const onnxc_entry *onnxc_selected(const onnxc_ctx *c)
+{
+    return c ? c->e : NULL;
 }

@@ -6,7 +6,9 @@
  * spends its time; GFLOP/s (from the flop count the compiler computed for
  * each node) shows how far a kernel is from the machine's peak; the
  * by-op summary shows which kernel family to work on. The gap between the
- * nodes' total and the runs' wall time is the runtime's own overhead. */
+ * nodes' total and the runs' wall time is the runtime's own overhead. A
+ * profile covers one entry of a multi-shape model: selecting another one
+ * starts it afresh. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* POSIX and GNU declarations without the build system's -D */
 #endif
@@ -15,12 +17,20 @@
 
 #include "rt_internal.h"
 
+static uint32_t max_nodes(const onnxc_model *m)
+{
+    uint32_t n = 0;
+    for (uint32_t k = 0; k < m->n_entries; k++)
+        n = m->entries[k].n_nodes > n ? m->entries[k].n_nodes : n;
+    return n;
+}
+
 onnxc_status onnxc_rt_profile_init(onnxc_ctx *c)
 {
     const char *env = getenv("ONNXC_PROFILE");
     if (!env || !*env || !strcmp(env, "0"))
         return ONNXC_OK;
-    c->prof_ns = calloc(c->m->n_nodes + 1, sizeof *c->prof_ns);
+    c->prof_ns = calloc(max_nodes(c->m) + 1, sizeof *c->prof_ns);
     return c->prof_ns ? ONNXC_OK : ONNXC_ERR_NOMEM;
 }
 
@@ -33,7 +43,7 @@ void onnxc_profile_reset(onnxc_ctx *c)
 {
     if (!c || !c->prof_ns)
         return;
-    memset(c->prof_ns, 0, c->m->n_nodes * sizeof *c->prof_ns);
+    memset(c->prof_ns, 0, max_nodes(c->m) * sizeof *c->prof_ns);
     c->prof_runs = c->prof_run_ns = 0;
 }
 
@@ -76,21 +86,21 @@ static void sort_by_time(const uint64_t *ns, uint32_t *order, uint32_t n)
 /* Totals per op, sorted by time. */
 static void print_by_op(const onnxc_ctx *c, FILE *f, double total, double runs)
 {
-    const onnxc_model *m = c->m;
-    uint32_t n = m->n_nodes, n_ops = 0;
+    const onnxc_entry *e = c->e;
+    uint32_t n = e->n_nodes, n_ops = 0;
     uint64_t *ns = calloc(n + 1, sizeof *ns);
     double *flops = calloc(n + 1, sizeof *flops);
     uint32_t *first = calloc(n + 1, sizeof *first), *count = calloc(n + 1, sizeof *count),
              *order = calloc(n + 1, sizeof *order);
     for (uint32_t i = 0; ns && flops && first && count && order && i < n; i++) {
-        const char *op = m->nodes[i].op ? m->nodes[i].op : "?";
+        const char *op = e->nodes[i].op ? e->nodes[i].op : "?";
         uint32_t k = 0;
-        while (k < n_ops && strcmp(m->nodes[first[k]].op ? m->nodes[first[k]].op : "?", op))
+        while (k < n_ops && strcmp(e->nodes[first[k]].op ? e->nodes[first[k]].op : "?", op))
             k++;
         if (k == n_ops)
             first[n_ops++] = i;
         ns[k] += c->prof_ns[i];
-        flops[k] += m->nodes[i].flops;
+        flops[k] += e->nodes[i].flops;
         count[k]++;
     }
     if (n_ops) {
@@ -101,7 +111,7 @@ static void print_by_op(const onnxc_ctx *c, FILE *f, double total, double runs)
             char nodes[32];
             snprintf(nodes, sizeof nodes, "%u node%s", count[k], count[k] == 1 ? "" : "s");
             char b[64];
-            row(f, cut(m->nodes[first[k]].op, 46, b), nodes, (double)ns[k], total, flops[k], runs);
+            row(f, cut(e->nodes[first[k]].op, 46, b), nodes, (double)ns[k], total, flops[k], runs);
         }
     }
     free(ns);
@@ -119,23 +129,26 @@ void onnxc_profile_print(const onnxc_ctx *c, FILE *f)
         fprintf(f, "onnxc: no profile (set ONNXC_PROFILE=1 before onnxc_create)\n");
         return;
     }
-    const onnxc_model *m = c->m;
-    fprintf(f, "onnxc profile: model '%s', %u nodes, %llu runs, %d threads\n", onnxc_rt_q(m->name),
-            m->n_nodes, (unsigned long long)c->prof_runs, onnxc_threads(c));
+    const onnxc_entry *e = c->e;
+    fprintf(f, "onnxc profile: model '%s', ", onnxc_rt_q(c->m->name));
+    if (c->m->n_entries > 1)
+        fprintf(f, "entry %u of %u, ", (unsigned)(e - c->m->entries), c->m->n_entries);
+    fprintf(f, "%u nodes, %llu runs, %d threads\n", e->n_nodes, (unsigned long long)c->prof_runs,
+            onnxc_threads(c));
     if (!c->prof_runs)
         return;
     double runs = (double)c->prof_runs, total = 0, flops = 0;
-    uint32_t *order = malloc((m->n_nodes + 1) * sizeof *order);
+    uint32_t *order = malloc((e->n_nodes + 1) * sizeof *order);
     if (!order)
         return;
-    for (uint32_t i = 0; i < m->n_nodes; i++) {
+    for (uint32_t i = 0; i < e->n_nodes; i++) {
         total += (double)c->prof_ns[i];
-        flops += m->nodes[i].flops;
+        flops += e->nodes[i].flops;
     }
-    sort_by_time(c->prof_ns, order, m->n_nodes);
+    sort_by_time(c->prof_ns, order, e->n_nodes);
     fprintf(f, "%-4s %-41s %-20s %9s %7s %9s\n", "#", "node", "op", "ms/run", "share", "GFLOP/s");
-    for (uint32_t r = 0; r < m->n_nodes; r++) {
-        const onnxc_node_desc *n = &m->nodes[order[r]];
+    for (uint32_t r = 0; r < e->n_nodes; r++) {
+        const onnxc_node_desc *n = &e->nodes[order[r]];
         char label[96], b1[64], b2[64];
         snprintf(label, sizeof label, "%-4u %s", order[r], cut(n->name, 41, b1));
         row(f, label, cut(n->op, 20, b2), (double)c->prof_ns[order[r]], total, n->flops, runs);

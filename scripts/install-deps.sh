@@ -11,8 +11,8 @@ libonnx-dev libonnx-testdata python3-onnx python3-numpy
 llvm-19-dev clang-19 lld-19 libclang-rt-19-dev
 libcunit1-dev
 python3-torch python3-torchvision
-libjpeg-dev libpng-dev
-valgrind"
+libjpeg62-turbo-dev libpng-dev python3-pil
+valgrind groff-base"
 
 missing=""
 for p in $PKGS; do

@@ -12,7 +12,7 @@ CLANG=/usr/lib/llvm-19/bin/clang
 B=build-tsan
 mkdir -p $B
 $CLANG -std=c11 -D_GNU_SOURCE -g -O1 -fsanitize=thread -Iruntime -Itests/util \
-    -DRT_MAIN_BIN='"/nonexistent"' -DRT_MAIN1_BIN='"/nonexistent"' \
+    -DRT_MAIN_BIN='"/nonexistent"' -DRT_MAIN1_BIN='"/nonexistent"' -DRT_MAIN2_BIN='"/nonexistent"' \
     runtime/rt_*.c tests/unit/test_runtime.c tests/util/rt_test_model.c tests/util/testutil.c \
     -Wl,--wrap=malloc,--wrap=calloc,--wrap=realloc,--wrap=aligned_alloc,--wrap=posix_memalign \
     -lcunit -lpthread -lm -o $B/test_runtime_tsan

@@ -7,6 +7,12 @@
                                          compiled to an executable, every output
                                          element within rtol 1e-3, atol 1e-4 of
                                          PyTorch's float32 outputs
+  check_detr.py shapes ONNXC MODEL OTHER...
+                                         MODEL compiled for the input shapes of
+                                         its reference and of each OTHER's (the
+                                         same model exported with references at
+                                         other shapes) into one executable; each
+                                         entry's outputs equal PyTorch's there
   check_detr.py run ONNXC MODEL [ENGINE [ARGS...]]
                                          the model's outputs equal PyTorch's
                                          (rtol 1e-3, atol 1e-4) via `onnxc run`
@@ -50,12 +56,25 @@ def check_inspect(onnxc, model_dir):
     return 1 if bad else 0
 
 
+INPUTS = ["inputs", "mask"]  # the graph inputs a reference folder may hold (mask: --mask-input exports)
+
+
+def input_args(ref):
+    """--input NAME=FILE for every model input saved in the reference folder."""
+    args = []
+    for n in INPUTS:
+        f = os.path.join(ref, n + ".npy")
+        if os.path.exists(f):
+            args += ["--input", n + "=" + f]
+    return args
+
+
 def check_run(onnxc, model, engine="ref", *extra):
     stem = model[:-5]
     ref = stem + ".ref"
     with tempfile.TemporaryDirectory() as out:
-        cmd = [onnxc, "run", model, "--engine", engine, "--input", "inputs=" + os.path.join(ref, "inputs.npy"),
-               "--output-dir", out, "--compare", ref, "--rtol", "1e-3", "--atol", "1e-4"] + list(extra)
+        cmd = [onnxc, "run", model, "--engine", engine] + input_args(ref) + \
+              ["--output-dir", out, "--compare", ref, "--rtol", "1e-3", "--atol", "1e-4"] + list(extra)
         t = time.time()
         r = subprocess.run(cmd, capture_output=True, text=True)
         print(r.stdout + r.stderr)
@@ -63,54 +82,98 @@ def check_run(onnxc, model, engine="ref", *extra):
         return r.returncode
 
 
+def compile_exe(onnxc, model, tmp, args):
+    """TMP/model: MODEL compiled with the extra arguments ARGS; None if the
+    compile failed."""
+    exe = os.path.join(tmp, "model")
+    t = time.time()
+    r = subprocess.run([onnxc, "compile", model, "-o", exe] + args, capture_output=True, text=True)
+    print(r.stderr.strip())
+    if r.returncode:
+        print(f"compile failed: exit {r.returncode}")
+        return None
+    print(f"compiled in {time.time() - t:.1f} s, {os.path.getsize(exe) / 1e6:.1f} MB")
+    if os.environ.get("ONNXC_CONV_ALGO") == "winograd" and "Winograd" not in r.stderr:
+        print("FAIL: ONNXC_CONV_ALGO=winograd but the compile report shows no Winograd convolution")
+        return None
+    return exe
+
+
 def check_compiled(onnxc, model, *extra):
     """Compiles MODEL to an executable, runs it on the reference input and
-    compares every output elementwise with PyTorch's float32 outputs:
-    |a - b| <= 1e-4 + 1e-3 * |b| (numpy allclose). Prints per output the
-    largest difference, the worst ratio of difference to tolerance and the
-    failing count; when the export wrote MODEL.ref64/ (a float64 forward),
-    also how far onnxc and PyTorch-f32 each are from that truth."""
+    compares every output elementwise with PyTorch's float32 outputs
+    (compare_outputs)."""
     import numpy as np
     stem = model[:-5]
     ref = stem + ".ref"
-    inp = np.load(os.path.join(ref, "inputs.npy"))
-    shape = "inputs:" + "x".join(str(d) for d in inp.shape)
+    shapes = []
+    for n in INPUTS:
+        f = os.path.join(ref, n + ".npy")
+        if os.path.exists(f):
+            shapes += ["--input-shape", n + ":" + "x".join(str(d) for d in np.load(f, mmap_mode="r").shape)]
     with tempfile.TemporaryDirectory() as tmp:
-        exe = os.path.join(tmp, "model")
-        t = time.time()
-        r = subprocess.run([onnxc, "compile", model, "-o", exe, "--input-shape", shape] + list(extra),
-                           capture_output=True, text=True)
-        print(r.stderr.strip())
-        if r.returncode:
-            print(f"compile failed: exit {r.returncode}")
+        exe = compile_exe(onnxc, model, tmp, shapes + list(extra))
+        if not exe:
             return 1
-        print(f"compiled in {time.time() - t:.1f} s, {os.path.getsize(exe) / 1e6:.1f} MB")
         out = os.path.join(tmp, "out")
-        r = subprocess.run([exe, "--input", "inputs=" + os.path.join(ref, "inputs.npy"), "--output-dir", out,
-                            "--repeat", "2"], capture_output=True, text=True)
+        r = subprocess.run([exe] + input_args(ref) + ["--output-dir", out, "--repeat", "2"],
+                           capture_output=True, text=True)
         print(r.stdout + r.stderr)
         if r.returncode:
             return 1
-        truth = stem + ".ref64" if os.path.isdir(stem + ".ref64") else None
+        return compare_outputs(out, stem)
+
+
+def compare_outputs(out, stem):
+    """Every output in OUT elementwise against PyTorch's float32 outputs in
+    STEM.ref/: |a - b| <= 1e-4 + 1e-3 * |b| (numpy allclose). Prints per
+    output the largest difference, the worst ratio of difference to
+    tolerance and the failing count; when the export wrote STEM.ref64/ (a
+    float64 forward), also how far onnxc and PyTorch-f32 each are from that
+    truth. Returns 1 on a difference."""
+    import numpy as np
+    ref = stem + ".ref"
+    truth = stem + ".ref64" if os.path.isdir(stem + ".ref64") else None
+    bad = 0
+    for f in sorted(os.listdir(ref)):
+        if f[:-4] in INPUTS or not f.endswith(".npy"):
+            continue
+        a, b = np.load(os.path.join(out, f)), np.load(os.path.join(ref, f))
+        if a.shape != b.shape:
+            print(f"compare {f[:-4]:<14} shape {a.shape} != PyTorch's {b.shape}: FAIL")
+            bad += 1
+            continue
+        a, b = a.astype(np.float64), b.astype(np.float64)
+        diff, tol = np.abs(a - b), 1e-4 + 1e-3 * np.abs(b)
+        nbad = int((~(diff <= tol)).sum())
+        bad += nbad > 0
+        line = (f"compare {f[:-4]:<14} {str(a.shape):<16} max abs {diff.max():.3g}, worst diff/tol "
+                f"{(diff / tol).max():.3f}, {nbad} of {a.size} past tolerance")
+        if truth:
+            t64 = np.load(os.path.join(truth, f))
+            line += f" (vs float64 truth: onnxc {np.abs(a - t64).max():.3g}, PyTorch-f32 {np.abs(b - t64).max():.3g})"
+        print(line + (": FAIL" if nbad else ": ok"))
+    return 1 if bad else 0
+
+
+def check_shapes(onnxc, model, *others):
+    """MODEL compiled once for the reference input shapes of MODEL and every
+    OTHER; the executable runs each reference input (selecting its entry)
+    and every output equals that reference."""
+    import numpy as np
+    stems = [model[:-5]] + [o[:-5] for o in others]
+    shapes = ["x".join(str(d) for d in np.load(os.path.join(s + ".ref", "inputs.npy")).shape) for s in stems]
+    with tempfile.TemporaryDirectory() as tmp:
+        exe = compile_exe(onnxc, model, tmp, ["--input-shape", "inputs:" + ",".join(shapes)])
+        if not exe:
+            return 1
         bad = 0
-        for f in sorted(os.listdir(ref)):
-            if f == "inputs.npy" or not f.endswith(".npy"):
-                continue
-            a, b = np.load(os.path.join(out, f)), np.load(os.path.join(ref, f))
-            if a.shape != b.shape:
-                print(f"compare {f[:-4]:<14} shape {a.shape} != PyTorch's {b.shape}: FAIL")
-                bad += 1
-                continue
-            a, b = a.astype(np.float64), b.astype(np.float64)
-            diff, tol = np.abs(a - b), 1e-4 + 1e-3 * np.abs(b)
-            nbad = int((~(diff <= tol)).sum())
-            bad += nbad > 0
-            line = (f"compare {f[:-4]:<14} max abs {diff.max():.3g}, worst diff/tol {(diff / tol).max():.3f}, "
-                    f"{nbad} of {a.size} past tolerance")
-            if truth:
-                t64 = np.load(os.path.join(truth, f))
-                line += f" (vs float64 truth: onnxc {np.abs(a - t64).max():.3g}, PyTorch-f32 {np.abs(b - t64).max():.3g})"
-            print(line + (": FAIL" if nbad else ": ok"))
+        for stem, shape in zip(stems, shapes):
+            out = os.path.join(tmp, "out-" + shape)
+            r = subprocess.run([exe, "--input", "inputs=" + os.path.join(stem + ".ref", "inputs.npy"),
+                                "--output-dir", out], capture_output=True, text=True)
+            print(f"entry {shape}: exit {r.returncode}\n" + r.stdout + r.stderr)
+            bad += 1 if r.returncode else compare_outputs(out, stem)
         return 1 if bad else 0
 
 
@@ -120,9 +183,11 @@ def main():
         sys.exit(check_inspect(sys.argv[2], sys.argv[3]))
     if mode == "compile":
         sys.exit(check_compiled(sys.argv[2], sys.argv[3], *sys.argv[4:]))
+    if mode == "shapes":
+        sys.exit(check_shapes(sys.argv[2], sys.argv[3], *sys.argv[4:]))
     if mode == "run":
         sys.exit(check_run(sys.argv[2], sys.argv[3], *sys.argv[4:]))
-    sys.exit("usage: check_detr.py inspect|run ...")
+    sys.exit("usage: check_detr.py inspect|compile|shapes|run ...")
 
 
 if __name__ == "__main__":

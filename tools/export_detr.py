@@ -21,6 +21,13 @@ A static export (default R50, opset 12, 800x1066) reproduces the reference expor
 graph: 2,583 nodes, 424 initializers. With --dynamic the mask is built on the whole
 batch instead of per image (the per-image form fixes the batch size in the graph).
 
+With --mask-input the graph takes the reference model's padded-batch form instead:
+`inputs` (B x 3 x H x W, images already zero-padded into one canvas) and `mask`
+(B x H x W bool, True on padding). The mask is resized to the feature map, drives the
+sine positional encoding and is the key-padding mask of the encoder's self-attention
+and the decoder's cross-attention; the reference batch holds images of different
+sizes (padded_image_sizes), and MODEL.ref/ also holds mask.npy.
+
 Next to the model it writes <stem>.inputs.npy and <stem>.ref/{inputs,<output>}.npy:
 the input used and PyTorch's outputs for it, the reference later tests compare to.
 
@@ -377,8 +384,11 @@ class DETR(nn.Module):
                 names += ["aux_logits_%d" % i, "aux_boxes_%d" % i]
         return names
 
-    def forward(self, inputs):
-        tensors, mask = pad_batch_with_mask(inputs, self.per_image_mask)
+    def forward(self, inputs, mask=None):
+        if mask is None:
+            tensors, mask = pad_batch_with_mask(inputs, self.per_image_mask)
+        else:
+            tensors = inputs  # already padded by the caller; mask True on padding
         feats, pos = self.backbone(tensors, mask)
         src, mask = feats[-1]
         hs = self.transformer(self.input_proj(src), mask, self.query_embed.weight, pos[-1])[0]
@@ -427,6 +437,27 @@ def make_input(batch, height, width, seed):
     mean = torch.tensor(IMAGENET_MEAN).view(1, 3, 1, 1)
     std = torch.tensor(IMAGENET_STD).view(1, 3, 1, 1)
     return ((img - mean) / std).contiguous()
+
+
+def padded_image_sizes(batch, height, width):
+    """(h, w) of each image inside a height x width canvas: even images keep the
+    full height and 5/8 of the width, odd ones the full width and 3/4 of the
+    height (512x640 canvas: 512x400 and 384x640), so both the x and the y
+    positional encodings and the key-padding masks differ between images."""
+    return [(height, -(-width * 5 // 8)) if i % 2 == 0 else (-(-height * 3 // 4), width)
+            for i in range(batch)]
+
+
+def make_padded_input(batch, height, width, seed):
+    """A batch of images of different sizes, zero-padded (after normalization, as
+    the reference's nested tensors are) into one canvas, and its padding mask
+    (B x H x W bool, True on padding): the input of a --mask-input export."""
+    x = torch.zeros(batch, 3, height, width)
+    mask = torch.ones(batch, height, width, dtype=torch.bool)
+    for i, (h, w) in enumerate(padded_image_sizes(batch, height, width)):
+        x[i, :, :h, :w] = make_input(1, h, w, seed * 31 + i)[0]
+        mask[i, :h, :w] = False
+    return x.contiguous(), mask
 
 
 @torch.no_grad()
@@ -574,6 +605,9 @@ def parse_args(argv=None):
     p.add_argument("--ref-width", type=int, help="reference input width (default: --width)")
     p.add_argument("--no-reference", action="store_true", help="do not write reference outputs")
     p.add_argument("--quiet", action="store_true")
+    p.add_argument("--mask-input", action="store_true",
+                   help="take (inputs, mask): a zero-padded batch and its B x H x W bool padding mask "
+                        "(True on padding); the reference batch holds images of different sizes")
     p.add_argument("--ref64", action="store_true",
                    help="also write MODEL.ref64/: the outputs computed in float64 (numerical truth)")
     a = p.parse_args(argv)
@@ -613,10 +647,18 @@ def main(argv=None):
     os.makedirs(out_dir, exist_ok=True)
     stem = os.path.splitext(os.path.basename(out_path))[0]
 
-    x_export = make_input(a.batch, a.height, a.width, a.seed)
+    def sample(batch, height, width):
+        if a.mask_input:
+            return make_padded_input(batch, height, width, a.seed)
+        return (make_input(batch, height, width, a.seed),)
+
+    x_export = sample(a.batch, a.height, a.width)
+    input_names = ["inputs", "mask"] if a.mask_input else ["inputs"]
     dynamic_axes = None
     if a.dynamic:
-        dynamic_axes = {"inputs": {0: "batch", 2: "height", 3: "width"}}
+        dynamic_axes = {"inputs": {0: "batch", 2: "height", 3: "width"},
+                        "mask": {0: "batch", 1: "height", 2: "width"}}
+        dynamic_axes = {k: v for k, v in dynamic_axes.items() if k in input_names}
         for n in names:
             dynamic_axes[n] = {0: "batch"}
 
@@ -624,10 +666,10 @@ def main(argv=None):
     with warnings.catch_warnings():
         if a.quiet:
             warnings.simplefilter("ignore")
-        torch.onnx.export(model, (x_export,), out_path,
+        torch.onnx.export(model, x_export, out_path,
                           export_params=True, opset_version=a.opset,
                           do_constant_folding=True,
-                          input_names=["inputs"], output_names=names,
+                          input_names=input_names, output_names=names,
                           dynamic_axes=dynamic_axes,
                           verbose=False)
     t_export = time.time() - t0
@@ -639,15 +681,16 @@ def main(argv=None):
         if (a.ref_batch, a.ref_height, a.ref_width) == (a.batch, a.height, a.width):
             x_ref = x_export
         else:
-            x_ref = make_input(a.ref_batch, a.ref_height, a.ref_width, a.seed)
+            x_ref = sample(a.ref_batch, a.ref_height, a.ref_width)
         t0 = time.time()
-        outs = model(x_ref)
+        outs = model(*x_ref)
         t_ref = time.time() - t0
         ref_dir = os.path.join(out_dir, stem + ".ref")
         os.makedirs(ref_dir, exist_ok=True)
-        xin = x_ref.numpy().astype(np.float32)
-        np.save(os.path.join(out_dir, stem + ".inputs.npy"), xin)
-        np.save(os.path.join(ref_dir, "inputs.npy"), xin)
+        for n, t in zip(input_names, x_ref):
+            xin = t.numpy()
+            np.save(os.path.join(out_dir, stem + "." + n + ".npy"), xin)
+            np.save(os.path.join(ref_dir, n + ".npy"), xin)
         for n, t in zip(names, outs):
             np.save(os.path.join(ref_dir, n + ".npy"), t.numpy())
         logits = outs[0]
@@ -656,12 +699,12 @@ def main(argv=None):
         big = logits.abs().max().item()
         if big >= 100 and not a.quiet:
             print("warning: |pred_logits| reaches %.3g" % big, file=sys.stderr)
-        summary += ", reference %s %.1f s -> %s" % ("x".join(map(str, x_ref.shape)), t_ref, ref_dir)
+        summary += ", reference %s %.1f s -> %s" % ("x".join(map(str, x_ref[0].shape)), t_ref, ref_dir)
         if a.ref64:
             # the same model and input in float64: the truth both float32
             # engines (PyTorch and onnxc) are measured against
             with torch.no_grad():
-                outs64 = model.double()(x_ref.double())
+                outs64 = model.double()(x_ref[0].double(), *x_ref[1:])
             ref64 = os.path.join(out_dir, stem + ".ref64")
             os.makedirs(ref64, exist_ok=True)
             for n, t in zip(names, outs64):

@@ -52,6 +52,19 @@ struct k_conv {
     int64_t mc, nc, kc, m_tiles, n_tiles;
 };
 
+/* Winograd F(4x4, 3x3) convolution (3x3, stride 1, dilation 1, one group)
+ * per image: tiles of 4x4 output pixels, th x tw of them (tiles = th*tw),
+ * pads ph, pw at the start. u: 36 matrices U[xi] [m, c], each packed as
+ * ceil(m/mr) A panels [c][mr] (upan elements per matrix). A task owns nb
+ * tiles (nbp = nb rounded up to 16*nv) and mc output channels, done msub at
+ * a time. bias [m], res like y. Tasks: batch * t_blocks * m_blocks. */
+struct k_wino {
+    int32_t x, u, bias, res, y;
+    int32_t mr, nv, relu;
+    int64_t batch, c, m, ih, iw, oh, ow, ph, pw;
+    int64_t th, tw, tiles, nb, nbp, mc, msub, t_blocks, m_blocks, upan;
+};
+
 /* The core of multi-head attention on projected q [L*N rows], k, v [S*N
  * rows] (row r = seq * N + batch, head h at columns *_off + h*hd, row
  * strides *_rs): ctx = softmax(q k^T * scale + mask) v per (batch, head),

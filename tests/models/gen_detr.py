@@ -6,8 +6,8 @@ onnx Python package computes (tools/onnx_stats.py), which `onnxc inspect
 MODEL.ref/ (PyTorch's outputs).
 
 Small configurations always; the full-size ones (DETR-R50 at 800x1066,
-opsets 12/17, the dynamic opset-13 export, R101-DC5 at 640x640) only when
-ONNXC_FULL_DETR=1."""
+opsets 12/17, the dynamic opset-13 export, R101-DC5 at 640x640, R50 on a
+padded batch of two with its mask as an input) only when ONNXC_FULL_DETR=1."""
 import os
 import subprocess
 import sys
@@ -28,6 +28,14 @@ SMALL = {
     "tiny-op13-dynamic": TINY + ["--opset", "13", "--dynamic", "--ref-batch", "2",
                                  "--ref-height", "96", "--ref-width", "128"],
     "tiny-op12-noaux-b2": TINY + ["--no-aux", "--batch", "2", "--seed", "3"],
+    # padded batch: inputs and a bool padding mask, images of different sizes
+    "tiny-op12-mask-b2": TINY + ["--mask-input", "--batch", "2", "--seed", "5"],
+    "tiny-op13-mask-dynamic": TINY + ["--mask-input", "--opset", "13", "--dynamic", "--ref-batch", "3",
+                                      "--ref-height", "96", "--ref-width", "136"],
+    # the same weights as tiny-op13-dynamic (same seed), PyTorch's outputs at
+    # other shapes: the references of a multi-shape compile (check_detr.py shapes)
+    "tiny-op13-dynamic-128x96": TINY + ["--opset", "13", "--dynamic", "--ref-height", "128", "--ref-width", "96"],
+    "tiny-op13-dynamic-160x128": TINY + ["--opset", "13", "--dynamic", "--ref-height", "160", "--ref-width", "128"],
 }
 FULL = {
     "r50-op12": [],
@@ -36,6 +44,7 @@ FULL = {
                          "--ref-width", "640"],
     "r101-dc5": ["--backbone", "resnet101", "--dilation", "--height", "640", "--width", "640", "--ref64"],
     "r50-prenorm": ["--pre-norm", "--ref64"],
+    "r50-mask-b2": ["--mask-input", "--batch", "2", "--height", "512", "--width", "640"],
 }
 
 

@@ -20,6 +20,7 @@
 KERNEL(gemm);
 KERNEL(gemm_multi);
 KERNEL(conv);
+KERNEL(wino);
 KERNEL(attn);
 KERNEL(layernorm);
 KERNEL(softmax);
@@ -36,6 +37,7 @@ typedef void (*kfn)(const void *d, void *const *bufs, int64_t task, void *scratc
 WRAP(gemm)
 WRAP(gemm_multi)
 WRAP(conv)
+WRAP(wino)
 WRAP(attn)
 WRAP(layernorm)
 WRAP(softmax)
@@ -44,6 +46,7 @@ static const struct {
     const char *name;
     kfn fn;
 } kernel_table[] = {{"gemm", run_gemm},     {"gemm_multi", run_gemm_multi}, {"conv", run_conv},
+                    {"wino", run_wino},
                     {"attn", run_attn},     {"layernorm", run_layernorm},   {"softmax", run_softmax}};
 
 static kfn find_kernel(const char *name)
@@ -154,6 +157,22 @@ static bool close_enough(const float *a, const float *b, int64_t n, double rtol,
     return at < 0;
 }
 
+/* An input named kpm... [R, L, S]: an additive key-padding mask as PyTorch
+ * builds it, -inf on padded keys. Even rows pad the first 4/7 of the keys
+ * (whole key chunks masked: the running softmax starts from nothing), odd
+ * rows the last 2/3; the other keys get small finite values. */
+static void key_padding(ir_tensor *t)
+{
+    int64_t rows = t->shape.dims[0], l = t->shape.dims[1], s = t->shape.dims[2];
+    float *m = t->data;
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t i = 0; i < l; i++)
+            for (int64_t j = 0; j < s; j++) {
+                bool pad = r % 2 == 0 ? j < s * 4 / 7 : j >= s / 3;
+                m[(r * l + i) * s + j] = pad ? -INFINITY : 0.25f * frand();
+            }
+}
+
 /* Parses text, runs it natively and with the reference engine on random
  * inputs and compares every output. The first node must have at least
  * min_tasks tasks (to cover the tiling). */
@@ -173,8 +192,11 @@ static void check_graph(const char *text, double rtol, double atol, int64_t min_
     for (uint32_t i = 0; i < g->n_inputs; i++) {
         int32_t v = g->inputs[i];
         in[i] = ir_tensor_alloc(g->values[v].dtype, &g->values[v].shape);
-        for (int64_t k = 0; k < ir_shape_numel(&g->values[v].shape); k++)
-            ((float *)in[i]->data)[k] = frand();
+        if (!strncmp(g->values[v].name, "kpm", 3))
+            key_padding(in[i]);
+        else
+            for (int64_t k = 0; k < ir_shape_numel(&g->values[v].shape); k++)
+                ((float *)in[i]->data)[k] = frand();
         ins[i] = guarded(value_bytes(g, v));
         copy[i] = malloc(value_bytes(g, v) + 1);
         memcpy(ins[i], in[i]->data, value_bytes(g, v));
@@ -302,6 +324,103 @@ static void test_conv_tiles(void)
 
 /* ---- matrix products ---------------------------------------------------- */
 
+/* ---- Winograd convolution ----------------------------------------------- */
+
+/* F(4x4, 3x3) against the reference's direct sum. Its error is the float32
+ * rounding of the transforms, whose coefficients (up to 8 in At, 5 in Bt)
+ * amplify it; unlike a direct sum's error it does not shrink with the
+ * output element, so the bound is absolute: about eps x growth x sum|x w|.
+ * With |x|, |w| <= 1, sum|x w| <= 9C; the tolerance 4e-6 * 9C (~34 eps per
+ * unit of that bound) is ~8x the largest error measured here (1.6e-4 at
+ * C = 40, outputs up to ~25) and ~100x below one dropped or doubled input
+ * term (|x w| ~ 0.25). */
+static double wino_tol(int64_t c) { return 4e-6 * 9.0 * (double)c; }
+
+/* Lowers text with ONNXC_CONV_ALGO=algo and returns the first node's kernel
+ * name (a copy), or "" when the lowering fails. */
+static const char *lowered_kernel(const char *text, const char *algo)
+{
+    static char name[32];
+    name[0] = 0;
+    setenv("ONNXC_CONV_ALGO", algo, 1);
+    ir_graph *g = parse(text);
+    ir_diag d;
+    cg_program *p = NULL;
+    if (g && !cg_program_build_for(g, 2, vec_bits, &p, &d))
+        snprintf(name, sizeof name, "%s", p->nodes[0].kernel);
+    unsetenv("ONNXC_CONV_ALGO");
+    cg_program_free(p);
+    ir_graph_free(g);
+    return name;
+}
+
+static void check_wino(const char *text, int64_t c, int64_t min_tasks)
+{
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(text, "winograd"), "wino");
+    setenv("ONNXC_CONV_ALGO", "winograd", 1);
+    check_graph(text, 0, wino_tol(c), min_tasks);
+    unsetenv("ONNXC_CONV_ALGO");
+}
+
+static void test_wino_odd(void)
+{
+    /* H, W not multiples of 4, channels not multiples of 16, batch 2, bias, residual, ReLU */
+    check_wino("opset ai.onnx 13\ninput %x : f32[2,19,13,17]\ninput %r : f32[2,21,13,17]\n"
+               "const %w : f32[21,19,3,3] = random\nconst %b : f32[21] = random\n"
+               "%y : f32[?] = onnxc.FusedConv(%x, %w, %b, %r) {pads=[1,1,1,1], activation=relu}  # c\n"
+               "output %y : f32[?]\n",
+               19, 2);
+    /* no padding; asymmetric padding; no bias */
+    check_wino("opset ai.onnx 13\ninput %x : f32[1,17,11,10]\nconst %w : f32[9,17,3,3] = random\n"
+               "const %b : f32[9] = random\n%y : f32[?] = Conv(%x, %w, %b)  # c\noutput %y : f32[?]\n",
+               17, 1);
+    check_wino("opset ai.onnx 13\ninput %x : f32[1,23,11,10]\nconst %w : f32[30,23,3,3] = random\n"
+               "%y : f32[?] = onnxc.FusedConv(%x, %w) {pads=[0,2,1,1], activation=relu}  # c\noutput %y : f32[?]\n",
+               23, 1);
+    /* tiny images: one partial tile, one row of tiles */
+    check_wino("opset ai.onnx 13\ninput %x : f32[2,5,3,2]\nconst %w : f32[3,5,3,3] = random\n"
+               "%y : f32[?] = Conv(%x, %w) {pads=[1,1,1,1]}  # c\noutput %y : f32[?]\n",
+               5, 2);
+}
+
+static void test_wino_blocks(void)
+{
+    /* several tile blocks (runs crossing tile rows and B panels), M in
+     * several blocks and steps, a partial last panel of tiles */
+    check_wino("opset ai.onnx 13\ninput %x : f32[1,40,45,70]\ninput %r : f32[1,50,45,70]\n"
+               "const %w : f32[50,40,3,3] = random\nconst %b : f32[50] = random\n"
+               "%y : f32[?] = onnxc.FusedConv(%x, %w, %b, %r) {pads=[1,1,1,1], activation=relu}  # c\n"
+               "output %y : f32[?]\n",
+               40, 2);
+    if (getenv("WINO_BIG")) /* DETR-R50's layer1 size: slow under the reference engine, so on request */
+        check_wino("opset ai.onnx 13\ninput %x : f32[1,64,200,267]\nconst %w : f32[64,64,3,3] = random\n"
+               "%y : f32[?] = Conv(%x, %w) {pads=[1,1,1,1]}  # c\noutput %y : f32[?]\n",
+               64, 2);
+    check_wino("opset ai.onnx 13\ninput %x : f32[1,64,9,9]\nconst %w : f32[100,64,3,3] = random\n"
+               "%y : f32[?] = Conv(%x, %w) {pads=[1,1,1,1]}  # c\noutput %y : f32[?]\n",
+               64, 2);
+}
+
+static void test_wino_choice(void)
+{
+    const char *small = "opset ai.onnx 13\ninput %x : f32[1,8,60,70]\nconst %w : f32[8,8,3,3] = random\n"
+                        "%y : f32[?] = Conv(%x, %w) {pads=[1,1,1,1]}  # c\noutput %y : f32[?]\n";
+    const char *wide = "opset ai.onnx 13\ninput %x : f32[1,64,56,56]\nconst %w : f32[64,64,3,3] = random\n"
+                       "%y : f32[?] = Conv(%x, %w) {pads=[1,1,1,1]}  # c\noutput %y : f32[?]\n";
+    const char *strided = "opset ai.onnx 13\ninput %x : f32[1,64,56,56]\nconst %w : f32[64,64,3,3] = random\n"
+                          "%y : f32[?] = Conv(%x, %w) {pads=[1,1,1,1], strides=[2,2]}  # c\noutput %y : f32[?]\n";
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(small, "auto"), "conv");
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(wide, "auto"), "wino");
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(wide, ""), "wino");
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(wide, "direct"), "conv");
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(small, "winograd"), "wino");
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(strided, "winograd"), "conv"); /* not eligible: direct */
+    CU_ASSERT_STRING_EQUAL(lowered_kernel(wide, "fast"), "");
+    setenv("ONNXC_CONV_ALGO", "fast", 1);
+    check_refused(wide, IR_ERR_USAGE, "node 'c' (Conv): ONNXC_CONV_ALGO is 'fast'; expected auto, direct or winograd");
+    unsetenv("ONNXC_CONV_ALGO");
+}
+
 static void test_linear(void)
 {
     check("opset ai.onnx 13\ninput %x : f32[3,5,37]\nconst %w : f32[37,45] = random\nconst %b : f32[45] = random\n"
@@ -395,6 +514,24 @@ static void test_attention_odd_heads(void)
           "{num_heads=2, scale=0.3}  # a\noutput %y : f32[?]\n");
 }
 
+static void test_attention_key_padding(void)
+{
+    /* DETR on a padded batch: -inf on padded keys, one mask row per
+     * (batch, head) for all queries; encoder self-attention over two key
+     * chunks, decoder cross-attention with projected queries */
+    check("opset ai.onnx 13\ninput %x : f32[700,2,24]\ninput %kpm : f32[6,1,700]\n"
+          "const %wq : f32[24,24] = random\nconst %bq : f32[24] = random\nconst %wk : f32[24,24] = random\n"
+          "const %bk : f32[24] = random\nconst %wv : f32[24,24] = random\nconst %bv : f32[24] = random\n"
+          "const %wo : f32[24,24] = random\nconst %bo : f32[24] = random\n"
+          "%y : f32[?] = onnxc.Attention(%x, %x, %x, %wq, %bq, %wk, %bk, %wv, %bv, %wo, %bo, %kpm) "
+          "{num_heads=3, scale=0.35}  # a\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %q : f32[11,2,16]\ninput %k : f32[37,2,16]\ninput %kpm : f32[4,1,37]\n"
+          "const %wk : f32[16,16] = random\nconst %bk : f32[16] = random\n"
+          "const %wv : f32[16,16] = random\nconst %wo : f32[16,9] = random\n"
+          "%y : f32[?] = onnxc.Attention(%q, %k, %k, _, _, %wk, %bk, %wv, _, %wo, _, %kpm) "
+          "{num_heads=2, scale=0.5}  # a\noutput %y : f32[?]\n");
+}
+
 /* ---- normalization ------------------------------------------------------ */
 
 static void test_layernorm(void)
@@ -428,6 +565,8 @@ static void test_avx2_shapes(void)
     vec_bits = 256;
     test_conv_3x3();
     test_conv_grouped_same();
+    test_wino_odd();
+    test_wino_blocks();
     test_gemm_tiles();
     test_attention_self();
     test_attention_odd_heads();
@@ -457,7 +596,21 @@ static void test_refused(void)
                   IR_ERR_UNSUPPORTED, "output 1 is float64; the compiled kernels support only float32");
 }
 
+/* The host's feature list names avx512fp16 (disabled on Zen 4) beside
+   avx512f: only the exact feature decides the width. */
+static void test_vector_width(void)
+{
+    CU_ASSERT_EQUAL(cg_vec_bits_for("znver4", "+avx2,+avx512f,-avx512fp16,+fma"), 512);
+    CU_ASSERT_EQUAL(cg_vec_bits_for("znver4", "-avx512fp16,+avx512f,+avx2"), 512);
+    CU_ASSERT_EQUAL(cg_vec_bits_for("znver4", "+avx2,-avx512f,-avx512fp16"), 256);
+    CU_ASSERT_EQUAL(cg_vec_bits_for("x86-64", "+sse2,-avx512f,-avx2"), 128);
+    CU_ASSERT_EQUAL(cg_vec_bits_for("x86-64-v4", ""), 512);
+    CU_ASSERT_EQUAL(cg_vec_bits_for("haswell", NULL), 256);
+    CU_ASSERT_EQUAL(cg_vec_bits_for("x86-64", ""), 128);
+}
+
 static const tu_case cases[] = {
+    {"vector_width", test_vector_width},
     {"conv_3x3", test_conv_3x3},
     {"conv_pointwise_residual_relu", test_conv_pointwise_residual_relu},
     {"conv_strided_dilated_padded", test_conv_strided_dilated_padded},
@@ -466,12 +619,16 @@ static const tu_case cases[] = {
     {"conv_downsample_deep", test_conv_downsample_deep},
     {"conv_runtime_weight_chain", test_conv_runtime_weight_chain},
     {"conv_tiles", test_conv_tiles},
+    {"wino_odd", test_wino_odd},
+    {"wino_blocks", test_wino_blocks},
+    {"wino_choice", test_wino_choice},
     {"linear", test_linear},
     {"gemm_tiles", test_gemm_tiles},
     {"matmul", test_matmul},
     {"gemm", test_gemm},
     {"attention_self", test_attention_self},
     {"attention_cross_mask", test_attention_cross_mask},
+    {"attention_key_padding", test_attention_key_padding},
     {"attention_projected_queries", test_attention_projected_queries},
     {"attention_odd_heads", test_attention_odd_heads},
     {"layernorm", test_layernorm},

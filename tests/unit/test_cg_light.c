@@ -640,6 +640,64 @@ static void test_pool(void)
           "p\noutput %y : f64[?]\n");
 }
 
+/* ---- DETR's padding-mask subgraph ------------------------------------------------------- */
+
+/* What PyTorch exports for a padded batch (B x 37 x 45 canvas, C5 feature
+ * 5 x 6, 2 heads, 4 position features per axis): the mask resized by
+ * nearest (floor, asymmetric) to the feature, its sine position encoding
+ * from the cumulative sums of ~mask normalized by the last row/column, and
+ * the additive key-padding mask Where(mask, -inf, 0) per (batch, head). */
+static const char mask_graph[] =
+    "opset ai.onnx 12\ninput %mask : bool[3,37,45]\n"
+    "const %sz : i64[4] = [1, 3, 5, 6]\nconst %i0 : i64[] = [0]\nconst %a1 : i32[] = [1]\n"
+    "const %a2 : i32[] = [2]\nconst %m1 : i64[1] = [-1]\nconst %big : i64[1] = [9223372036854775807]\n"
+    "const %k0 : i64[1] = [0]\nconst %k1 : i64[1] = [1]\nconst %k2 : i64[1] = [2]\n"
+    "const %k3 : i64[1] = [3]\nconst %eps : f32[] = [1e-06]\nconst %tau : f32[] = [6.2831855]\n"
+    "const %dimt : f32[4] = [1.0, 1.0, 100.0, 100.0]\nconst %shp : i64[4] = [3, 5, 6, 4]\n"
+    "const %kshp : i64[4] = [3, 1, 1, 30]\nconst %kexp : i64[4] = [3, 2, 1, 30]\n"
+    "const %kflat : i64[3] = [6, 1, 30]\nconst %ninf : f32[] = [-inf]\nconst %zero : f32[] = [0.0]\n"
+    "const %one : f32[] = [1.0]\n"
+    "%mf : f32[?] = Cast(%mask) {to=1}  # c0\n%mu : f32[?] = Unsqueeze(%mf) {axes=[0]}  # u0\n"
+    "%r : f32[?] = Resize(%mu, _, _, %sz) {mode=nearest, coordinate_transformation_mode=asymmetric, "
+    "nearest_mode=floor}  # rs\n"
+    "%rb : bool[?] = Cast(%r) {to=9}  # c1\n%m : bool[?] = Gather(%rb, %i0) {axis=0}  # g\n"
+    "%nm : bool[?] = Not(%m)  # n\n%nf : f32[?] = Cast(%nm) {to=1}  # c2\n"
+    "%y : f32[?] = CumSum(%nf, %a1)  # cy\n%x : f32[?] = CumSum(%nf, %a2)  # cx\n"
+    "%yl : f32[?] = Slice(%y, %m1, %big, %k1, %k1)  # sy\n%xl : f32[?] = Slice(%x, %m1, %big, %k2, %k1)  # sx\n"
+    "%yd : f32[?] = Add(%yl, %eps)  # ay\n%xd : f32[?] = Add(%xl, %eps)  # ax\n"
+    "%yn : f32[?] = Div(%y, %yd)  # dy\n%xn : f32[?] = Div(%x, %xd)  # dx\n"
+    "%ys : f32[?] = Mul(%yn, %tau)  # my\n%xs : f32[?] = Mul(%xn, %tau)  # mx\n"
+    "%yu : f32[?] = Unsqueeze(%ys) {axes=[3]}  # uy\n%xu : f32[?] = Unsqueeze(%xs) {axes=[3]}  # ux\n"
+    "%py : f32[?] = Div(%yu, %dimt)  # ey\n%px : f32[?] = Div(%xu, %dimt)  # ex\n"
+    "%pys : f32[?] = Slice(%py, %k0, %big, %k3, %k2)  # s0\n%pyc : f32[?] = Slice(%py, %k1, %big, %k3, %k2)  # s1\n"
+    "%pxs : f32[?] = Slice(%px, %k0, %big, %k3, %k2)  # s2\n%pxc : f32[?] = Slice(%px, %k1, %big, %k3, %k2)  # s3\n"
+    "%sy : f32[?] = Sin(%pys)  # sin0\n%cy : f32[?] = Cos(%pyc)  # cos0\n"
+    "%sx : f32[?] = Sin(%pxs)  # sin1\n%cx : f32[?] = Cos(%pxc)  # cos1\n"
+    "%sy4 : f32[?] = Unsqueeze(%sy) {axes=[4]}  # u1\n%cy4 : f32[?] = Unsqueeze(%cy) {axes=[4]}  # u2\n"
+    "%sx4 : f32[?] = Unsqueeze(%sx) {axes=[4]}  # u3\n%cx4 : f32[?] = Unsqueeze(%cx) {axes=[4]}  # u4\n"
+    "%iy : f32[?] = Concat(%sy4, %cy4) {axis=4}  # j0\n%ix : f32[?] = Concat(%sx4, %cx4) {axis=4}  # j1\n"
+    "%fy : f32[?] = Reshape(%iy, %shp)  # f0\n%fx : f32[?] = Reshape(%ix, %shp)  # f1\n"
+    "%pc : f32[?] = Concat(%fy, %fx) {axis=3}  # j2\n%pos : f32[?] = Transpose(%pc) {perm=[0,3,1,2]}  # t\n"
+    "%kf : bool[?] = Flatten(%m) {axis=1}  # fl\n%kr : bool[?] = Reshape(%kf, %kshp)  # kr\n"
+    "%ke : bool[?] = Expand(%kr, %kexp)  # ke\n%kh : bool[?] = Reshape(%ke, %kflat)  # kh\n"
+    "%kw : f32[?] = Where(%kh, %ninf, %zero)  # w\n%kpm : f32[?] = Mul(%kw, %one)  # km\n"
+    "output %pos : f32[?]\noutput %kpm : f32[?]\noutput %m : bool[?]\n";
+
+static void test_detr_mask(void)
+{
+    /* random bits (whole rows and columns masked), then padded images:
+     * each keeps a top-left h x w block of the canvas */
+    check(mask_graph);
+    static const int hw[3][2] = {{37, 28}, {25, 45}, {30, 33}};
+    static char feed[3 * 37 * 45 * 2 + 8];
+    size_t o = (size_t)snprintf(feed, sizeof feed, "mask=");
+    for (int b = 0; b < 3; b++)
+        for (int i = 0; i < 37; i++)
+            for (int j = 0; j < 45; j++)
+                o += (size_t)snprintf(feed + o, sizeof feed - o, "%d,", i >= hw[b][0] || j >= hw[b][1]);
+    check_feed(mask_graph, feed);
+}
+
 static void test_summary(void)
 {
     printf("\n  %d graphs compared with the reference engine\n", n_checked);
@@ -668,6 +726,7 @@ int main(void)
                                     {"cumsum_argmax_topk", test_cumsum_argmax_topk},
                                     {"batchnorm", test_batchnorm},
                                     {"pool", test_pool},
+                                    {"detr_mask", test_detr_mask},
                                     {"summary", test_summary},
                                     {NULL, NULL}};
     return tu_run("cg_light", cases);

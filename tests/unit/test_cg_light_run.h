@@ -203,7 +203,7 @@ static bool lt_run_jit(const ir_graph *g, ir_tensor *const *in, ir_tensor **out,
         snprintf(why, wn, "jit: %.200s", d.msg);
         return false;
     }
-    const onnxc_model *m = mv;
+    const onnxc_entry *m = &((const onnxc_model *)mv)->entries[0];
     void **bufs = calloc(m->n_bufs + 1, sizeof *bufs),
          **outs = calloc(g->n_outputs + 1, sizeof *outs);
     void *arena = lt_guarded(m->arena_bytes), *scratch = lt_guarded(m->scratch_bytes + 64);

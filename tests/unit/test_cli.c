@@ -3,6 +3,7 @@
  * outputs, run's input checks and --compare, compile's refusals. Uses the
  * small attention models of tests/models/gen_attention.py. */
 #include <dirent.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -133,6 +134,26 @@ static void test_run_checks(void)
     CU_ASSERT_EQUAL(tu_exec(argv, &out), 2);
     TU_ASSERT_CONTAINS(out, "input 'x' has shape [7,1,16], expected [5,1,16]");
     free(out);
+    /* the right shape in int8: refused by both engines before anything reads it */
+    static const char i8_npy[] = "\x93NUMPY\x01\x00\x76\x00{'descr': '|i1', 'fortran_order': False, "
+                                 "'shape': (5, 1, 16), }";
+    char npy[128 + 80] = {0};
+    memcpy(npy, i8_npy, sizeof i8_npy - 1);
+    memset(npy + sizeof i8_npy - 1, ' ', 127 - (sizeof i8_npy - 1));
+    npy[127] = '\n';
+    const char *i8 = "/tmp/onnxc-test-cli-i8.npy";
+    tu_write_file(i8, npy, sizeof npy);
+    char spec[64];
+    snprintf(spec, sizeof spec, "x=%s", i8);
+    argv[6] = spec;
+    for (int e = 0; e < 2; e++) {
+        argv[3] = e ? "jit" : "ref";
+        CU_ASSERT_EQUAL(tu_exec(argv, &out), 2);
+        TU_ASSERT_CONTAINS(out, "input 'x' is int8, expected float32");
+        free(out);
+    }
+    argv[3] = "ref";
+    unlink(i8);
     argv[6] = "nosuch=" MODEL ".inputs/x.npy";
     CU_ASSERT_EQUAL(tu_exec(argv, &out), 2);
     TU_ASSERT_CONTAINS(out, "the model has no input of that name");

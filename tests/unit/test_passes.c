@@ -398,6 +398,26 @@ static void test_unstack(void)
     ir_graph_free(g);
 }
 
+/* A lone Unsqueeze sunk below a Cast (DETR's padding mask: mask[None].float())
+ * is made again in the graph's opset: axes an input from opset 13 on. */
+static void test_unstack_opset13(void)
+{
+    static const char *const forms[2][3] = {
+        {"opset ai.onnx 12\n", "Unsqueeze(%m) {axes=[0]}", "= Unsqueeze(%c.slice0) {axes=[0]}"},
+        {"opset ai.onnx 13\nconst %ax : i64[1] = [0]\n", "Unsqueeze(%m, %ax)",
+         "= Unsqueeze(%c.slice0, %c.slice0.slice1000.axes)"},
+    };
+    for (int f = 0; f < 2; f++) {
+        char in[512];
+        snprintf(in, sizeof in,
+                 "%sinput %%m : bool[2,5,7]\n%%u : bool[?] = %s\n%%c : f32[?] = Cast(%%u) {to=1}\n"
+                 "%%y : f32[?] = Add(%%c, %%c)\noutput %%y : f32[?]\n",
+                 forms[f][0], forms[f][1]);
+        const char *want[] = {forms[f][2], NULL};
+        check_pass(in, pass_unstack, want, NULL);
+    }
+}
+
 static void test_materialize_outputs(void)
 {
     /* an output that folded to a constant, and an input passed through */
@@ -528,6 +548,7 @@ int main(void)
         {"fuse_layernorm", test_fuse_layernorm},
         {"fuse_linear", test_fuse_linear},
         {"unstack", test_unstack},
+        {"unstack_opset13", test_unstack_opset13},
         {"materialize_outputs", test_materialize_outputs},
         {"memory_plan", test_memory_plan},
         {"attention_self", test_attention_self},

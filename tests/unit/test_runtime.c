@@ -6,8 +6,9 @@
  * C, for 1, 2 and 4 threads and under concurrent contexts, every error path
  * with its exact message, that a run allocates nothing (malloc and friends
  * are wrapped at link time: -Wl,--wrap=...), the thread pool's task
- * distribution and scratch areas, the profile table, and the standalone
- * executable's main (runtime/onnxc_main.c linked with the same model). */
+ * distribution and scratch areas, the profile table, a model with two
+ * entries (input shapes) and the choice between them, and the standalone
+ * executable's main (runtime/onnxc_main.c linked with the same models). */
 #include <dirent.h>
 #include <malloc.h>
 #include <math.h>
@@ -26,7 +27,7 @@
 #include "onnxc_rt.h"
 #include "testutil.h"
 
-extern const onnxc_model rt_test_model, rt_test1_model;
+extern const onnxc_model rt_test_model, rt_test1_model, rt_test2_model;
 
 #define ROWS 4
 #define COLS 33
@@ -93,7 +94,7 @@ static void io_fill(io *t, int seed)
 
 static void io_expect(const io *in, float *y, int64_t *sums)
 {
-    const float *w = rt_test_model.bufs[2].data;
+    const float *w = rt_test_model.entries[0].bufs[2].data;
     float f = (float)in->k[0] * 0.5f;
     for (int i = 0; i < N; i++) {
         float t1 = in->x[i] + w[i];
@@ -213,6 +214,7 @@ typedef struct {
     onnxc_tensor_desc out;
     onnxc_buf_desc buf;
     onnxc_node_desc node;
+    onnxc_entry e;
     onnxc_model m;
 } probe_model;
 
@@ -222,15 +224,14 @@ static void probe_init(probe_model *p, int64_t n_tasks)
     p->out = (onnxc_tensor_desc){"addr", 7, 1, {PROBE_MAX}};
     p->buf = (onnxc_buf_desc){ONNXC_BUF_OUTPUT, 0, 0, NULL};
     p->node = (onnxc_node_desc){probe_task, n_tasks, "probe", "Probe", 0};
-    p->m = (onnxc_model){.abi = ONNXC_MODEL_ABI,
-                         .name = "probe",
-                         .scratch_bytes = 100,
-                         .n_outputs = 1,
+    p->e = (onnxc_entry){.scratch_bytes = 100,
                          .outputs = &p->out,
                          .n_bufs = 1,
                          .bufs = &p->buf,
                          .n_nodes = 1,
                          .nodes = &p->node};
+    p->m = (onnxc_model){
+        .abi = ONNXC_MODEL_ABI, .name = "probe", .n_outputs = 1, .n_entries = 1, .entries = &p->e};
 }
 
 static void test_pool_tasks(void)
@@ -313,11 +314,14 @@ static void test_create_errors(void)
     /* malformed tables */
     onnxc_buf_desc bufs[16];
     onnxc_node_desc nodes[8];
-    memcpy(bufs, rt_test_model.bufs, rt_test_model.n_bufs * sizeof *bufs);
-    memcpy(nodes, rt_test_model.nodes, rt_test_model.n_nodes * sizeof *nodes);
+    const onnxc_entry *e0 = &rt_test_model.entries[0];
+    memcpy(bufs, e0->bufs, e0->n_bufs * sizeof *bufs);
+    memcpy(nodes, e0->nodes, e0->n_nodes * sizeof *nodes);
+    onnxc_entry e = *e0;
     m = rt_test_model;
-    m.bufs = bufs;
-    m.nodes = nodes;
+    m.entries = &e;
+    e.bufs = bufs;
+    e.nodes = nodes;
     bufs[0].index = 2; /* input 2 of 2 */
     CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
     CU_ASSERT_EQUAL(st, ONNXC_ERR_ARGUMENT);
@@ -330,11 +334,11 @@ static void test_create_errors(void)
     bufs[5].kind = ONNXC_BUF_OUTPUT;
     nodes[1].fn = NULL;
     CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
-    nodes[1] = rt_test_model.nodes[1];
+    nodes[1] = e0->nodes[1];
     nodes[1].n_tasks = (int64_t)1 << 40;
     CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
     CU_ASSERT_EQUAL(st, ONNXC_ERR_ARGUMENT);
-    nodes[1] = rt_test_model.nodes[1];
+    nodes[1] = e0->nodes[1];
     onnxc_ctx *c = onnxc_create(&m, 1, &st); /* repaired */
     CU_ASSERT_PTR_NOT_NULL(c);
     CU_ASSERT_EQUAL(st, ONNXC_OK);
@@ -412,8 +416,8 @@ static void test_dtypes(void)
     CU_ASSERT_EQUAL(onnxc_dtype_size(16), 2);
     CU_ASSERT_EQUAL(onnxc_dtype_size(8), 0); /* string */
     CU_ASSERT_STRING_EQUAL(onnxc_dtype_name(10), "float16");
-    CU_ASSERT_EQUAL(onnxc_tensor_bytes(&rt_test_model.inputs[0]), N * 4);
-    CU_ASSERT_EQUAL(onnxc_tensor_bytes(&rt_test_model.outputs[1]), 32);
+    CU_ASSERT_EQUAL(onnxc_tensor_bytes(&rt_test_model.entries[0].inputs[0]), N * 4);
+    CU_ASSERT_EQUAL(onnxc_tensor_bytes(&rt_test_model.entries[0].outputs[1]), 32);
     onnxc_tensor_desc huge = {"h", 1, 3, {INT64_MAX / 2, 4, 4}};
     CU_ASSERT_EQUAL(onnxc_tensor_bytes(&huge), 0);
     CU_ASSERT_EQUAL(onnxc_tensor_bytes(NULL), 0);
@@ -532,7 +536,8 @@ static void test_profile(void)
         {sleep_task, 2, "/model/encoder/layers.0/a_very_long_node_name_that_is_cut/slow_node",
          "Sleep", 6e6},
     };
-    onnxc_model m = {.abi = ONNXC_MODEL_ABI, .name = "prof", .n_nodes = 2, .nodes = nodes};
+    onnxc_entry e = {.n_nodes = 2, .nodes = nodes};
+    onnxc_model m = {.abi = ONNXC_MODEL_ABI, .name = "prof", .n_entries = 1, .entries = &e};
     setenv("ONNXC_PROFILE", "1", 1);
     onnxc_ctx *c = onnxc_create(&m, 2, NULL);
     unsetenv("ONNXC_PROFILE");
@@ -566,6 +571,94 @@ static void test_profile(void)
     c = onnxc_create(&m, 1, NULL);
     const char *text3 = profile_text(c);
     CU_ASSERT_STRING_EQUAL(text3, "onnxc: no profile (set ONNXC_PROFILE=1 before onnxc_create)\n");
+    onnxc_destroy(c);
+}
+
+/* ---- a model with two entries (compiled for two input shapes) ---------------- */
+
+static const int32_t ranks2[] = {2, 1};
+static const int64_t x4[] = {4, 33}, x2[] = {2, 33}, x3[] = {3, 33}, k2[] = {2}, k3[] = {3};
+
+static void test_entries(void)
+{
+    setenv("ONNXC_PROFILE", "1", 1);
+    onnxc_ctx *c = onnxc_create(&rt_test2_model, 2, NULL);
+    unsetenv("ONNXC_PROFILE");
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_PTR_EQUAL(onnxc_selected(c), &rt_test2_model.entries[0]);
+    io t, want;
+    io_fill(&want, 3);
+    io_expect(&want, want.y, want.sums);
+    long before = n_allocs;
+    for (int r = 0; r < 4; r++) {
+        const int64_t *dims[] = {r % 2 ? x2 : x4, k2};
+        CU_ASSERT_EQUAL(onnxc_select(c, ranks2, dims), ONNXC_OK);
+        CU_ASSERT_PTR_EQUAL(onnxc_selected(c), &rt_test2_model.entries[r % 2]);
+        io_fill(&t, 3);
+        memset(t.y, 0xff, sizeof t.y);
+        memset(t.sums, 0xff, sizeof t.sums);
+        CU_ASSERT_EQUAL(io_run(c, &t), ONNXC_OK);
+        int rows = r % 2 ? 2 : ROWS; /* entry 1 computes 2 rows and leaves the rest */
+        CU_ASSERT(!memcmp(t.y, want.y, (size_t)rows * COLS * sizeof *t.y));
+        CU_ASSERT(!memcmp(t.sums, want.sums, (size_t)rows * sizeof *t.sums));
+        CU_ASSERT_EQUAL(t.sums[ROWS - 1], r % 2 ? -1 : want.sums[ROWS - 1]);
+    }
+    CU_ASSERT_EQUAL(n_allocs, before); /* selecting allocates nothing either */
+    TU_ASSERT_CONTAINS(profile_text(c), "model 'rt_test2', entry 1 of 2, 4 nodes, 1 runs, ");
+    const int64_t *bad[] = {x3, k2};
+    CU_ASSERT_EQUAL(onnxc_select(c, ranks2, bad), ONNXC_ERR_SHAPE);
+    CU_ASSERT_STRING_EQUAL(onnxc_error(c), "input 'x' has shape [3,33], the model was compiled "
+                                           "for one of [4,33], [2,33]");
+    CU_ASSERT_PTR_EQUAL(onnxc_selected(c), &rt_test2_model.entries[1]); /* kept */
+    CU_ASSERT_EQUAL(onnxc_check_input(c, 0, 1, 2, x3), ONNXC_ERR_SHAPE);
+    CU_ASSERT_STRING_EQUAL(onnxc_error(c), "input 'x' has shape [3,33], the model was compiled "
+                                           "for one of [4,33], [2,33]");
+    CU_ASSERT_EQUAL(onnxc_check_input(c, 0, 1, 2, x2), ONNXC_OK);
+    CU_ASSERT_EQUAL(onnxc_select(c, NULL, bad), ONNXC_ERR_ARGUMENT);
+    CU_ASSERT_STRING_EQUAL(onnxc_error(c), "the ranks array is NULL (the model has 2 inputs)");
+    CU_ASSERT_EQUAL(onnxc_select_entry(c, 2), ONNXC_ERR_ARGUMENT);
+    CU_ASSERT_STRING_EQUAL(onnxc_error(c), "entry 2 does not exist (the model has 2)");
+    CU_ASSERT_EQUAL(onnxc_select_entry(c, 0), ONNXC_OK);
+    CU_ASSERT_PTR_EQUAL(onnxc_selected(c), &rt_test2_model.entries[0]);
+    CU_ASSERT_EQUAL(onnxc_select(NULL, ranks2, bad), ONNXC_ERR_ARGUMENT);
+    CU_ASSERT_PTR_NULL(onnxc_selected(NULL));
+    onnxc_destroy(c);
+}
+
+/* Shapes compiled one by one but not together; entries that disagree. */
+static void test_entries_errors(void)
+{
+    onnxc_entry e[2] = {rt_test2_model.entries[0], rt_test2_model.entries[1]};
+    onnxc_tensor_desc in1[2] = {e[1].inputs[0], e[1].inputs[1]};
+    in1[1].dims[0] = 3;
+    e[1].inputs = in1;
+    onnxc_model m = rt_test2_model;
+    m.entries = e;
+    onnxc_ctx *c = onnxc_create(&m, 1, NULL);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    const int64_t *dims[] = {x4, k3};
+    CU_ASSERT_EQUAL(onnxc_select(c, ranks2, dims), ONNXC_ERR_SHAPE);
+    CU_ASSERT_STRING_EQUAL(onnxc_error(c),
+                           "inputs x [4,33], k [3]: the model was not compiled for these shapes "
+                           "together; it was compiled for (x [4,33], k [2]), (x [2,33], k [3])");
+    onnxc_destroy(c);
+    onnxc_status st = ONNXC_OK;
+    in1[0].name = "x2"; /* entries must have the same inputs */
+    CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
+    CU_ASSERT_EQUAL(st, ONNXC_ERR_ARGUMENT);
+    in1[0].name = "x";
+    in1[0].dtype = 7;
+    CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
+    in1[0].dtype = 1;
+    e[1].arena_bytes = 64; /* t2 at 4096 is beyond entry 1's arena */
+    CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
+    e[1].arena_bytes = rt_test2_model.entries[1].arena_bytes;
+    m.n_entries = 0;
+    CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
+    CU_ASSERT_EQUAL(st, ONNXC_ERR_ARGUMENT);
+    m.n_entries = 2;
+    c = onnxc_create(&m, 1, &st); /* repaired */
+    CU_ASSERT_PTR_NOT_NULL(c);
     onnxc_destroy(c);
 }
 
@@ -689,7 +782,7 @@ static void test_main_single_input(void)
     TU_ASSERT_CONTAINS(out, "out/y:0              float32[4,33] min ");
     TU_ASSERT_CONTAINS(out, "onnxc profile: model 'rt_test1', 1 nodes, 1 runs, ");
     float want[N];
-    const float *w = rt_test_model.bufs[2].data;
+    const float *w = rt_test_model.entries[0].bufs[2].data;
     for (int i = 0; i < N; i++)
         want[i] = t.x[i] + w[i];
     CU_ASSERT(file_data_equals(tu_path("%s/out_y_0.npy", od), want, sizeof want));
@@ -697,6 +790,41 @@ static void test_main_single_input(void)
     TU_ASSERT_CONTAINS(out, "usage: test_runtime_main1 --input NAME=FILE.npy");
     TU_ASSERT_CONTAINS(out, "  input  x                        float32[4,33]\n");
     TU_ASSERT_CONTAINS(out, "  output out/y:0                  float32[4,33]\n");
+    free(out);
+}
+
+/* The executable of a two-entry model runs either shape and refuses others. */
+static void test_main_entries(void)
+{
+    io t;
+    io_fill(&t, 8);
+    make_inputs(&t);
+    io_expect(&t, t.y, t.sums);
+    write_npy("x2.npy", HDR("<f4", "(2, 33)"), t.x, 2 * COLS * sizeof(float));
+    write_npy("x3.npy", HDR("<f4", "(3, 33)"), t.x, 3 * COLS * sizeof(float));
+    char *out = NULL, k[256], od[256];
+    snprintf(k, sizeof k, "k=%s/k.npy", tmp_dir);
+    snprintf(od, sizeof od, "%s/out2", tmp_dir);
+    CU_ASSERT_EQUAL(run_main(RT_MAIN2_BIN, &out, "-i", tu_path("x=%s/x2.npy", tmp_dir), "-i", k,
+                             "-o", od, NULL),
+                    0);
+    TU_ASSERT_CONTAINS(out, "y                    float32[2,33] min ");
+    TU_ASSERT_CONTAINS(out, "ran model 'rt_test2' (4 nodes, ");
+    CU_ASSERT(file_data_equals(tu_path("%s/y.npy", od), t.y, 2 * COLS * sizeof(float)));
+    CU_ASSERT(file_data_equals(tu_path("%s/sums.npy", od), t.sums, 2 * sizeof(int64_t)));
+    CU_ASSERT_EQUAL(run_main(RT_MAIN2_BIN, &out, "-i", tu_path("x=%s/x.npy", tmp_dir), "-i", k,
+                             "-o", od, "--force", NULL),
+                    0);
+    CU_ASSERT(file_data_equals(tu_path("%s/y.npy", od), t.y, sizeof t.y));
+    CU_ASSERT_EQUAL(
+        run_main(RT_MAIN2_BIN, &out, "-i", tu_path("x=%s/x3.npy", tmp_dir), "-i", k, NULL), 1);
+    TU_ASSERT_CONTAINS(out, tu_path("test_runtime_main2: %s/x3.npy: input 'x' has shape [3,33], "
+                                    "the model was compiled for one of [4,33], [2,33]\n",
+                                    tmp_dir));
+    CU_ASSERT_EQUAL(run_main(RT_MAIN2_BIN, &out, "--help", NULL), 0);
+    TU_ASSERT_CONTAINS(out, "for 2 sets of input shapes (any of them runs).\n");
+    TU_ASSERT_CONTAINS(out, "  input  x                        float32[4,33] | [2,33]\n");
+    TU_ASSERT_CONTAINS(out, "  input  k                        int64[2]\n");
     free(out);
 }
 
@@ -842,8 +970,11 @@ static const tu_case cases[] = {
     {"no_alloc", test_no_alloc},
     {"stress", test_stress},
     {"profile", test_profile},
+    {"entries", test_entries},
+    {"entries_errors", test_entries_errors},
     {"main_success", test_main_success},
     {"main_single_input", test_main_single_input},
+    {"main_entries", test_main_entries},
     {"main_bad_inputs", test_main_bad_inputs},
     {"main_bad_npy", test_main_bad_npy},
     {NULL, NULL},

@@ -10,7 +10,9 @@
  *   rowsum  sums[r] = round(1000 * sum t2[r,:]) + k[1]   output, 4 tasks
  *   never   0 tasks (must not be called)
  * The arithmetic is deliberately order-fixed so results are bit-identical
- * for any thread count. rt_test1_model, at the end, has a single input. */
+ * for any thread count. rt_test1_model, at the end, has a single input;
+ * rt_test2_model has two entries (x float32[4,33] as above, and x
+ * float32[2,33] with a larger arena and scratch), sharing w. */
 #include <math.h>
 #include <stdalign.h>
 #include <stdlib.h>
@@ -96,19 +98,21 @@ static const onnxc_node_desc nodes[] = {
     {node_never, 0, "never", "Identity", 0},
 };
 
+#define ENTRY                                                                                      \
+    {                                                                                              \
+        .arena_bytes = 576 + N * sizeof(float), .scratch_bytes = CHUNK * sizeof(float),            \
+        .inputs = inputs, .outputs = outputs, .n_bufs = N_BUFS, .bufs = bufs,                      \
+        .n_nodes = sizeof nodes / sizeof nodes[0], .nodes = nodes,                                 \
+    }
+static const onnxc_entry entry = ENTRY;
+
 const onnxc_model rt_test_model = {
     .abi = ONNXC_MODEL_ABI,
     .name = "rt_test",
-    .arena_bytes = 576 + N * sizeof(float),
-    .scratch_bytes = CHUNK * sizeof(float),
     .n_inputs = 2,
     .n_outputs = 2,
-    .inputs = inputs,
-    .outputs = outputs,
-    .n_bufs = N_BUFS,
-    .bufs = bufs,
-    .n_nodes = sizeof nodes / sizeof nodes[0],
-    .nodes = nodes,
+    .n_entries = 1,
+    .entries = &entry,
 };
 
 /* A one-input variant, for the executable's FILE-alone form and output
@@ -122,15 +126,86 @@ static const onnxc_buf_desc bufs1[] = {
 };
 static const onnxc_node_desc nodes1[] = {{node_add, ROWS, "add", "Add", N}};
 
-const onnxc_model rt_test1_model = {
-    .abi = ONNXC_MODEL_ABI,
-    .name = "rt_test1",
-    .n_inputs = 1,
-    .n_outputs = 1,
+static const onnxc_entry entry1 = {
     .inputs = inputs,
     .outputs = outputs1,
     .n_bufs = sizeof bufs1 / sizeof bufs1[0],
     .bufs = bufs1,
     .n_nodes = 1,
     .nodes = nodes1,
+};
+
+const onnxc_model rt_test1_model = {
+    .abi = ONNXC_MODEL_ABI,
+    .name = "rt_test1",
+    .n_inputs = 1,
+    .n_outputs = 1,
+    .n_entries = 1,
+    .entries = &entry1,
+};
+
+/* Entry 1 of rt_test2: the same computation on 2 rows; t1 and t2 far apart
+ * in a larger arena, the scale step done at once through a larger scratch
+ * area. */
+#define ROWS2 2
+#define N2 (ROWS2 * COLS)
+
+static void node_scale2(void *const *b, int64_t task, void *scratch)
+{
+    const float *t1 = b[B_T1];
+    const int64_t *k = b[B_K];
+    float *t2 = b[B_T2], *s = scratch;
+    memcpy(s, t1, N2 * sizeof *s);
+    for (int64_t j = 0; j < N2; j++)
+        s[j] *= (float)k[0] * 0.5f;
+    memcpy(t2, s, N2 * sizeof *s);
+}
+
+static void node_copy2(void *const *b, int64_t task, void *scratch)
+{
+    memcpy(b[B_Y], b[B_T2], N2 * sizeof(float));
+}
+
+static const onnxc_tensor_desc inputs2[] = {
+    {"x", 1, 2, {ROWS2, COLS}},
+    {"k", 7, 1, {2}},
+};
+static const onnxc_tensor_desc outputs2[] = {
+    {"y", 1, 2, {ROWS2, COLS}},
+    {"sums", 7, 1, {ROWS2}},
+};
+static const onnxc_buf_desc bufs2[N_BUFS] = {
+    [B_X] = {ONNXC_BUF_INPUT, 0, 0, NULL},     [B_K] = {ONNXC_BUF_INPUT, 1, 0, NULL},
+    [B_W] = {ONNXC_BUF_CONST, 0, 0, w_data},   [B_T1] = {ONNXC_BUF_ARENA, 0, 0, NULL},
+    [B_T2] = {ONNXC_BUF_ARENA, 0, 4096, NULL}, [B_Y] = {ONNXC_BUF_OUTPUT, 0, 0, NULL},
+    [B_SUMS] = {ONNXC_BUF_OUTPUT, 1, 0, NULL},
+};
+static const onnxc_node_desc nodes2[] = {
+    {node_add, ROWS2, "add", "Add", N2},
+    {node_scale2, 1, "scale", "Mul", N2},
+    {node_copy2, 1, "copy", "Identity", 0},
+    {node_rowsum, ROWS2, "rowsum", "ReduceSum", N2},
+};
+
+static const onnxc_entry entries2[] = {
+    ENTRY,
+    {
+        .arena_bytes = 4096 + N2 * sizeof(float),
+        .scratch_bytes = N2 * sizeof(float),
+        .inputs = inputs2,
+        .outputs = outputs2,
+        .n_bufs = N_BUFS,
+        .bufs = bufs2,
+        .n_nodes = sizeof nodes2 / sizeof nodes2[0],
+        .nodes = nodes2,
+    },
+};
+
+const onnxc_model rt_test2_model = {
+    .abi = ONNXC_MODEL_ABI,
+    .name = "rt_test2",
+    .n_inputs = 2,
+    .n_outputs = 2,
+    .n_entries = 2,
+    .entries = entries2,
 };

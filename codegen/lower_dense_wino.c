@@ -1,0 +1,155 @@
+/* lower_dense_wino.c - the choice between the direct (im2col GEMM) and the
+ * Winograd F(4x4, 3x3) convolution for a 3x3 stride-1 convolution, and the
+ * lowering to the Winograd kernel of dense_wino.c.
+ *
+ * The weights are transformed at compile time, U[xi] = G g Gt in double
+ * precision for every filter and input channel, and packed as 36 sets of A
+ * panels. The choice is a cost model in units of microkernel flops: the
+ * direct convolution's GEMM (K = 9C) plus its im2col packing, against the
+ * Winograd GEMMs (K = C, on tiles padded to whole B panels) plus the input
+ * and output transforms; a short K costs extra (the microkernel's fixed
+ * overhead per call). Small channel counts and tiny images stay direct.
+ * ONNXC_CONV_ALGO=direct|winograd|auto (at compile time) forces the choice
+ * for every eligible convolution, for tests and measurements.
+ *
+ * Error: F(4x4, 3x3) with the points 0, +-1, +-2, inf loses about 2-3
+ * decimal digits against the direct sum in float32 (the transforms scale
+ * values by up to 8 x 5 and cancel them again), i.e. a relative error of
+ * about 1e-5 of the output's magnitude scale; see the tests. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "lower_dense.h"
+
+#define V_BUDGET (1 << 20)  /* bytes of transformed input per task (L2) */
+#define M_BUDGET (256 << 10) /* bytes of GEMM results per output-channel step */
+#define IN_COST 600.0       /* input transform per channel and tile, in microkernel flops */
+#define OUT_COST 600.0      /* output transform and epilogue per channel and tile */
+#define PACK_COST 4.0       /* im2col per element, direct convolution */
+#define K_OVERHEAD 32.0     /* a GEMM with depth K runs at K / (K + this) */
+
+static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
+static int64_t rup(int64_t a, int64_t b) { return cdiv(a, b) * b; }
+
+/* U[xi][m][c] = (G g Gt)[xi] for the 3x3 filter g = w[m][c]. */
+static void wino_weights(const float *w, int64_t m, int64_t c, float *u)
+{
+    static const double G[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                   {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                   {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+    for (int64_t f = 0; f < m * c; f++) {
+        const float *g = w + f * 9;
+        double t[6][3];
+        for (int a = 0; a < 6; a++)
+            for (int j = 0; j < 3; j++)
+                t[a][j] = G[a][0] * g[j] + G[a][1] * g[3 + j] + G[a][2] * g[6 + j];
+        for (int a = 0; a < 6; a++)
+            for (int b = 0; b < 6; b++)
+                u[(a * 6 + b) * m * c + f] = (float)(t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2]);
+    }
+}
+
+/* Tiles per task and output-channel blocks: as many tiles as keep V in
+ * L2, or all of them when that at most doubles V (deep layers on small
+ * images, where the transformed weights dominate the traffic and each
+ * block rereads them), then the split of M whose busiest thread has the
+ * least work. */
+static void wino_plan(const cg_program *p, struct k_wino *k)
+{
+    int64_t nr = 16 * (int64_t)k->nv, threads = cg_threads_hint(p);
+    int64_t per = V_BUDGET / (36 * 4 * k->c * nr);
+    per = per < 1 ? 1 : per;
+    if (cdiv(k->tiles, nr) <= 2 * per) /* all tiles in one block: U (large here) is read once */
+        per = cdiv(k->tiles, nr);
+    k->nb = per * nr < k->tiles ? per * nr : k->tiles;
+    k->nbp = rup(k->nb, nr);
+    k->t_blocks = cdiv(k->tiles, k->nb);
+    int64_t tasks = k->batch * k->t_blocks, best = 1, panels = cdiv(k->m, k->mr);
+    double best_cost = -1;
+    for (int64_t mb = 1; mb <= 8 && mb <= panels; mb++) {
+        int64_t mc = rup(cdiv(k->m, mb), k->mr), n = cdiv(k->m, mc);
+        double one = 72.0 * (double)mc * (double)k->c + IN_COST * (double)k->c;
+        double cost = (double)cdiv(tasks * n, threads) * one;
+        if (best_cost < 0 || cost < best_cost * 0.97) {
+            best_cost = cost;
+            best = n;
+        }
+    }
+    k->mc = rup(cdiv(k->m, best), k->mr);
+    k->m_blocks = cdiv(k->m, k->mc);
+    int64_t msub = M_BUDGET / (36 * 4 * k->nbp) / k->mr * k->mr;
+    msub = msub < k->mr ? k->mr : msub;
+    k->msub = msub < k->mc ? msub : k->mc;
+}
+
+/* Estimated cost of the direct and the Winograd convolution (per image). */
+static bool wino_pays(const struct k_wino *k)
+{
+    double m = (double)k->m, c = (double)k->c, pix = (double)(k->oh * k->ow);
+    double direct = 2.0 * m * 9.0 * c * pix * (9.0 * c + K_OVERHEAD) / (9.0 * c) + PACK_COST * 9.0 * c * pix;
+    double tiles = (double)(k->t_blocks * k->nbp);
+    double wino = 2.0 * m * c * 36.0 * tiles * (c + K_OVERHEAD) / c +
+                  IN_COST * c * (double)k->tiles * (double)k->m_blocks + OUT_COST * m * (double)k->tiles;
+    return wino < 0.85 * direct;
+}
+
+ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc, cg_lowered *out, bool *used,
+                       ir_diag *d)
+{
+    *used = false;
+    const char *algo = getenv("ONNXC_CONV_ALGO");
+    if (algo && *algo && strcmp(algo, "auto") && strcmp(algo, "direct") && strcmp(algo, "winograd"))
+        return ld_fail(d, IR_ERR_USAGE, n, "ONNXC_CONV_ALGO is '%.40s'; expected auto, direct or winograd", algo);
+    const float *w = ld_const(p, n, 1);
+    bool eligible = w && kc->groups == 1 && kc->in[0] == 1 && kc->out[0] == 1 && kc->k[0] == 1 &&
+                    kc->k[1] == 3 && kc->k[2] == 3 && kc->s[1] == 1 && kc->s[2] == 1 && kc->dil[1] == 1 &&
+                    kc->dil[2] == 1 && kc->batch > 0 && kc->npix > 0 && kc->cg > 0 && kc->mg > 0;
+    if (!eligible || (algo && !strcmp(algo, "direct")))
+        return IR_OK;
+    struct k_wino *k = cg_alloc(p, sizeof *k);
+    if (!k)
+        return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
+    memset(k, 0, sizeof *k);
+    k->batch = kc->batch;
+    k->c = kc->cg;
+    k->m = kc->mg;
+    k->ih = kc->in[1];
+    k->iw = kc->in[2];
+    k->oh = kc->out[1];
+    k->ow = kc->out[2];
+    k->ph = kc->pb[1];
+    k->pw = kc->pb[2];
+    k->th = cdiv(k->oh, 4);
+    k->tw = cdiv(k->ow, 4);
+    k->tiles = k->th * k->tw;
+    k->relu = kc->relu;
+    ld_gemm_plan t;
+    ld_plan_gemm(p, 1, k->m, k->tiles, k->c, true, &t);
+    k->mr = t.mr;
+    k->nv = t.nv;
+    wino_plan(p, k);
+    if (!(algo && !strcmp(algo, "winograd")) && !wino_pays(k))
+        return IR_OK;
+    float *u = malloc((size_t)(36 * k->m * k->c) * sizeof *u);
+    if (!u)
+        return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
+    wino_weights(w, k->m, k->c, u);
+    k->u = ld_prepack_a(p, u, k->c, 1, k->m, k->c, k->mr, 36, k->m * k->c);
+    free(u);
+    k->upan = ld_packed_a_size(k->m, k->c, k->mr);
+    k->x = kc->x;
+    k->y = kc->y;
+    k->bias = kc->bias;
+    k->res = kc->res;
+    if (k->u < 0 || k->x < 0 || k->y < 0)
+        return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
+    int64_t nr = 16 * (int64_t)k->nv;
+    out->kernel = "wino";
+    out->desc = k;
+    out->desc_size = sizeof *k;
+    out->n_tasks = k->batch * k->t_blocks * k->m_blocks;
+    out->scratch_bytes = 4 * (uint64_t)(36 * k->c * k->nbp + 36 * k->msub * k->nbp + 40 * nr + 6 * (4 * nr + 8)) + 64;
+    out->flops = 2.0 * (double)k->batch * (double)k->m * (double)(k->oh * k->ow) * 9.0 * (double)k->c;
+    *used = true;
+    return IR_OK;
+}
