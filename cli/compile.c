@@ -312,6 +312,8 @@ static ir_status prepare(ir_graph *g, const compile_opts *o, uint32_t e, ir_diag
     pass_report r;
     pass_report_init(&r);
     ir_status st = passes_optimize(g, &po, &r, d);
+    if (!st)
+        st = passes_refuse_value_inputs(g, d);
     pass_report_free(&r);
     free(list);
     return st;

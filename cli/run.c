@@ -5,7 +5,8 @@
  * DIR/NAME.npy (atomically) with a one-line summary each; --compare checks
  * them against reference .npy files with numpy's allclose rule
  * |a - b| <= atol + rtol * |b|; --dump writes every intermediate tensor so a
- * disagreement can be localized node by node. */
+ * disagreement can be localized node by node (the compiled code's against
+ * the reference engine's on the same optimized graph). */
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
@@ -47,8 +48,9 @@ static void run_help(void)
          "                           onnxc compile --help)\n"
          "  -O, --optimize           run the optimizer (at the inputs' shapes) before executing\n"
          "      --input-shape NAME:DIMS  check/bind an input's shape, e.g. inputs:1x3x800x1066\n"
-         "      --dump DIR           write every intermediate value as DIR/<value>.npy\n"
-         "                           (with --engine ref)\n"
+         "      --dump DIR           write every intermediate value as DIR/<value>.npy (with\n"
+         "                           the JIT: every value of the optimized graph; compare\n"
+         "                           with --engine ref -O --dump)\n"
          "  -h, --help               show this help\n"
          "\n"
          "Exit status: 0 success, 1 bad model/input or failed comparison, 2 bad usage.");
@@ -257,13 +259,13 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
         return cli_usage_error("run", optind >= argc ? "missing MODEL" : "expected one MODEL");
     if (strcmp(o->engine, "ref") && strcmp(o->engine, "jit"))
         return cli_usage_error("run", "unknown engine '%s' (available: jit, ref)", ir_q(o->engine));
-    if (o->dump_dir && strcmp(o->engine, "ref"))
-        return cli_usage_error("run", "--dump needs --engine ref (compiled code keeps no intermediates)");
     return 0;
 }
 
-/* Binds every input's shape to the given tensor's and optimizes. */
-static ir_status optimize_for(ir_graph *g, ir_tensor *const *in, ir_diag *d)
+/* Binds every input's shape to the given tensor's and optimizes. For the
+ * JIT, inputs whose values decide a shape or a mode are bound to their
+ * values too (reported), and the graph optimized again. */
+static ir_status optimize_for(ir_graph *g, ir_tensor *const *in, bool jit, ir_diag *d)
 {
     for (uint32_t k = 0; k < g->n_inputs; k++) {
         ir_value *v = &g->values[g->inputs[k]];
@@ -276,6 +278,9 @@ static ir_status optimize_for(ir_graph *g, ir_tensor *const *in, ir_diag *d)
     pass_report_init(&r);
     pass_options po = pass_options_default();
     ir_status st = passes_optimize(g, &po, &r, d);
+    bool again = jit;
+    while (!st && again && !(st = passes_specialize_inputs(g, in, stderr, &again, d)) && again)
+        st = passes_optimize(g, &po, &r, d);
     if (!st)
         fprintf(stderr, "onnxc: optimized to %u nodes (attention %u, layernorm %u, conv+bn %u, conv+add+relu %u, "
                         "linear %u fused)\n", g->n_nodes, r.matched[FUSE_ATTENTION], r.matched[FUSE_LAYERNORM],
@@ -321,6 +326,29 @@ static ir_status run_jit(const ir_graph *g, int precision, ir_tensor *const *in,
     return st;
 }
 
+/* --dump with the JIT: every value a node computes becomes an extra graph
+ * output (compiled code writes outputs to the caller's buffers and never
+ * reuses them in place), so its intermediates can be compared with the
+ * reference engine's (`--engine ref -O --dump`) node by node. */
+static ir_status expose_values(ir_graph *g, ir_tensor ***out, ir_diag *d)
+{
+    for (uint32_t i = 0; i < g->n_nodes; i++)
+        for (uint32_t j = 0; j < g->nodes[i].n_outputs; j++) {
+            int32_t v = g->nodes[i].outputs[j];
+            if (v < 0 || (g->values[v].flags & (IR_VALUE_OUTPUT | IR_VALUE_CONST)))
+                continue;
+            g->values[v].flags |= IR_VALUE_OUTPUT;
+            if (!ir_graph_add_output(g, v))
+                return ir_fail(d, IR_ERR_NOMEM, "out of memory");
+        }
+    ir_tensor **o = realloc(*out, (g->n_outputs + 1) * sizeof *o);
+    if (!o)
+        return ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    memset(o, 0, (g->n_outputs + 1) * sizeof *o);
+    *out = o;
+    return IR_OK;
+}
+
 static int write_outputs(const ir_graph *g, const run_opts *o, ir_tensor **out)
 {
     int rc = EXIT_OK;
@@ -362,9 +390,12 @@ int cmd_run(int argc, char **argv)
         st = bind_inputs(g, &o, in, &d);
     bool jit = !strcmp(o.engine, "jit");
     if (!st && (o.optimize || jit))
-        st = optimize_for(g, in, &d);
+        st = optimize_for(g, in, jit, &d);
     if (!st && o.dump_dir && !make_dir(o.dump_dir, &d))
         st = IR_ERR_IO;
+    uint32_t n_model_outputs = g->n_outputs;
+    if (!st && jit && o.dump_dir)
+        st = expose_values(g, &out, &d);
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (!st && jit)
@@ -372,16 +403,20 @@ int cmd_run(int argc, char **argv)
     else if (!st)
         st = ir_ref_run(g, in, out, o.dump_dir ? dump_value : NULL, (void *)o.dump_dir, &d);
     clock_gettime(CLOCK_MONOTONIC, &t1);
+    uint32_t n_outputs = g->n_outputs;
     if (!st) {
         fprintf(stderr, "onnxc: ran %u nodes with the %s engine in %.3f s\n", g->n_nodes, o.engine,
                 (double)(t1.tv_sec - t0.tv_sec) + (double)(t1.tv_nsec - t0.tv_nsec) * 1e-9);
+        for (uint32_t k = 0; jit && o.dump_dir && k < n_outputs; k++) /* all values it computed */
+            dump_value((void *)o.dump_dir, g, g->outputs[k], out[k]);
+        g->n_outputs = n_model_outputs;
         rc = write_outputs(g, &o, out);
     } else {
         rc = cli_fail(&d);
     }
     for (uint32_t k = 0; in && k < g->n_inputs; k++)
         ir_tensor_release(in[k]);
-    for (uint32_t k = 0; out && k < g->n_outputs; k++)
+    for (uint32_t k = 0; out && k < n_outputs; k++)
         ir_tensor_release(out[k]);
     free(in);
     free(out);

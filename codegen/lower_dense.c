@@ -8,8 +8,6 @@
  * one A panel (mr x kc) held in L1; the microkernel shape is the one that
  * pads M and N the least. Tasks are C tiles; tiles shrink until both (or
  * all) threads have several tasks, unless the node is too small to split. */
-#include <stdarg.h>
-#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,16 +18,6 @@
 #define MC_MAX 224               /* 16 panels of 14 rows */
 #define B_BLOCK_BYTES (384 << 10) /* a kc x nc block of B, kept in L2 */
 #define TASK_MIN_FLOPS 4e6       /* below this a task costs more than it saves */
-
-ir_status ld_fail(ir_diag *d, ir_status st, const ir_node *n, const char *fmt, ...)
-{
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return ir_fail(d, st, "node '%s' (%s): %s", ir_q(n->name), ir_op_name(n->op), msg);
-}
 
 const ir_value *ld_in(const cg_program *p, const ir_node *n, uint32_t i)
 {

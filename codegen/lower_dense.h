@@ -12,9 +12,8 @@
 #include "codegen.h"
 #include "kabi.h"
 
-/* node 'NAME' (Op): message */
-ir_status ld_fail(ir_diag *d, ir_status st, const ir_node *n, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+/* node 'NAME' (Op): message (ir_fail_node, under the lowerings' short name) */
+#define ld_fail ir_fail_node
 
 /* The value of input i, or NULL when the input is omitted. */
 const ir_value *ld_in(const cg_program *p, const ir_node *n, uint32_t i);

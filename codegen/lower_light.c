@@ -11,23 +11,11 @@
  * two that might overlap. */
 #include <float.h>
 #include <math.h>
-#include <stdarg.h>
 #include <string.h>
 
 #include "lower_light.h"
 
 /* ---- helpers -------------------------------------------------------------- */
-
-ir_status lw_fail(ir_diag *d, const ir_node *n, const char *fmt, ...)
-{
-    char msg[700];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    return ir_fail(d, IR_ERR_UNSUPPORTED, "node '%s' (%s): %s", ir_q(n->name), ir_op_name(n->op),
-                   msg);
-}
 
 const ir_value *lw_val(cg_program *p, int32_t v)
 {
@@ -191,8 +179,7 @@ ir_status cg_lower_light_copy(cg_program *p, const ir_node *n, cg_lowered *out, 
     if (st)
         return st;
     if (value_bytes(p, n->inputs[0]) != value_bytes(p, n->outputs[0]))
-        return ir_fail(d, IR_ERR_INTERNAL, "node '%s' (%s): input and output sizes differ",
-                       ir_q(n->name), n->op_type);
+        return ir_fail_node(d, IR_ERR_INTERNAL, n, "input and output sizes differ");
     return cg_light_copy(p, lw_in(p, n, 0), lw_out(p, n, 0), value_bytes(p, n->inputs[0]), out, d);
 }
 
@@ -207,15 +194,34 @@ static int64_t one_bits(ir_dtype t)
     return bits;
 }
 
-/* Inference Dropout: a copy, and a mask of ones when asked for. */
+/* A one-element constant input's value, or def when the input is omitted;
+ * false when it is given but not such a constant. */
+static bool const_scalar(cg_program *p, const ir_node *n, uint32_t i, double def, double *v)
+{
+    const ir_tensor *t = lw_const(p, n, i);
+    *v = def;
+    if (!lw_has(n, i))
+        return true;
+    if (!t || ir_tensor_numel(t) != 1)
+        return false;
+    *v = ir_tensor_get_f64(t, 0);
+    return true;
+}
+
+/* Dropout that drops nothing: in inference, or in training with ratio 0
+ * (the JIT specializes on run-time training_mode and ratio inputs): a copy,
+ * and a mask of ones when asked for. Random dropout is refused, as by the
+ * reference engine. */
 ir_status cg_lower_light_dropout(cg_program *p, const ir_node *n, cg_lowered *out, ir_diag *d)
 {
     ir_status st = lw_check(p, n, d);
     if (st)
         return st;
-    const ir_tensor *tm = lw_const(p, n, 2);
-    if (lw_has(n, 2) && (!tm || ir_tensor_numel(tm) != 1 || ir_tensor_get_f64(tm, 0) != 0))
-        return lw_fail(d, n, "training_mode is not a constant false: only inference is compiled");
+    double training, ratio;
+    if (!const_scalar(p, n, 2, 0, &training))
+        return lw_fail(d, n, "training_mode is not a constant: compiled code needs to know the mode");
+    if (training != 0 && (!const_scalar(p, n, 1, 0.5, &ratio) || ratio != 0))
+        return lw_fail(d, n, "training_mode=1 with a non-zero ratio (random dropout) is not supported");
     struct k_copy k = {.src = lw_in(p, n, 0), .dst = lw_out(p, n, 0), .fill = lw_out(p, n, 1)};
     k.bytes = (int64_t)value_bytes(p, n->inputs[0]);
     k.n_copy = lw_split(p, k.bytes, 2, 64, &k.chunk);

@@ -34,8 +34,7 @@ typedef struct {
 } lw_view;
 
 /* IR_ERR_UNSUPPORTED naming the node: "node 'x' (Op): <message>". */
-ir_status lw_fail(ir_diag *d, const ir_node *n, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
+#define lw_fail(d, n, ...) ir_fail_node(d, IR_ERR_UNSUPPORTED, n, __VA_ARGS__)
 const ir_value *lw_val(cg_program *p, int32_t v);
 /* Input i is given (not omitted). */
 bool lw_has(const ir_node *n, uint32_t i);

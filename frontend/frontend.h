@@ -49,6 +49,9 @@ ir_status onnx_load_buffer(const void *buf, size_t len, const char *base_dir,
  * malloc'd tensor (free with ir_tensor_release). *name gets the tensor's
  * name in malloc'd memory (may be NULL if not wanted). */
 ir_status onnx_read_tensor_pb(const char *path, ir_tensor **out, char **name, ir_diag *d);
+/* Same from memory; label names the bytes in messages (NULL: "<buffer>"). */
+ir_status onnx_read_tensor_pb_buffer(const void *buf, size_t len, const char *label, ir_tensor **out,
+                                     char **name, ir_diag *d);
 
 /* Writes g as an ONNX model (weights inline as raw_data, fused ops in the
  * "onnxc" domain with their attributes, value_info for every typed value),

@@ -291,16 +291,16 @@ static ir_status tensor_copy(const Onnx__TensorProto *tp, const onnx_raw *raw, c
     return IR_OK;
 }
 
-/* Unpacks the file's TensorProto without its raw data, then copies it. */
-static ir_status read_tensor(const onnx_file *f, const char *path, ir_tensor **out, char **name,
-                             ir_diag *d)
+/* Unpacks the TensorProto in buf without its raw data, then copies it. */
+static ir_status read_tensor(const uint8_t *buf, size_t len, const char *path, ir_tensor **out,
+                             char **name, ir_diag *d)
 {
     pb_scan_opts so = {&onnx__tensor_proto__descriptor, tensor_weight_path, 1, 0, 0};
     pb_buf kept = {0};
     pb_ranges raws = {0};
     pb_alloc a;
     uint64_t budget;
-    ir_status st = pb_scan(f->addr, f->len, &so, &budget, d);
+    ir_status st = pb_scan(buf, len, &so, &budget, d);
     if (st) {
         char why[sizeof d->msg];
         snprintf(why, sizeof why, "%s", d->msg);
@@ -309,13 +309,13 @@ static ir_status read_tensor(const onnx_file *f, const char *path, ir_tensor **o
     }
     pb_alloc_init(&a, budget);
     Onnx__TensorProto *tp = NULL;
-    if (!(st = pb_split(f->addr, (pb_range){0, f->len}, 9, &kept, &raws, d)) &&
+    if (!(st = pb_split(buf, (pb_range){0, len}, 9, &kept, &raws, d)) &&
         !(tp = (Onnx__TensorProto *)pb_unpack(&a, &onnx__tensor_proto__descriptor, kept.p, kept.len, 0, d)))
         st = d->status;
     if (!st) {
         onnx_raw raw = {0};
         if (raws.n) /* the last raw_data wins, as in protobuf */
-            raw = (onnx_raw){f->addr + raws.r[raws.n - 1].off, raws.r[raws.n - 1].len, NULL};
+            raw = (onnx_raw){buf + raws.r[raws.n - 1].off, raws.r[raws.n - 1].len, NULL};
         st = tensor_copy(tp, raws.n ? &raw : NULL, path, out, name, d);
     }
     pb_free(&a, tp);
@@ -338,7 +338,21 @@ ir_status onnx_read_tensor_pb(const char *path, ir_tensor **out, char **name, ir
     ir_status st = onnx_map_path(path, &f, d);
     if (st)
         return st;
-    st = read_tensor(&f, path, out, name, d);
+    st = read_tensor(f.addr, f.len, path, out, name, d);
     onnx_unmap(&f);
     return st;
+}
+
+ir_status onnx_read_tensor_pb_buffer(const void *buf, size_t len, const char *label, ir_tensor **out,
+                                     char **name, ir_diag *d)
+{
+    ir_diag local;
+    if (!d)
+        d = &local;
+    if ((!buf && len) || !out)
+        return ir_fail(d, IR_ERR_USAGE, "onnx_read_tensor_pb_buffer: buf and out are required");
+    *out = NULL;
+    if (name)
+        *name = NULL;
+    return read_tensor(buf, len, label ? label : "<buffer>", out, name, d);
 }

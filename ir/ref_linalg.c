@@ -564,7 +564,7 @@ static pool_res pool_point(const double *x, const win3 *w, const int64_t *o, boo
                 cnt++;
                 if (!max)
                     r.val += x[e];
-                else if (x[e] > r.val || r.arg < 0)
+                else if (x[e] > r.val || r.arg < 0 || (isnan(x[e]) && !isnan(r.val))) /* NaN wins */
                     r.val = x[e], r.arg = e;
             }
         }

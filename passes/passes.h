@@ -70,6 +70,15 @@ pass_options pass_options_default(void);
 /* Runs the pipeline on g. Graph inputs should have static shapes (bind
  * them first); dims that stay unknown limit what folds and fuses. */
 ir_status passes_optimize(ir_graph *g, const pass_options *o, pass_report *r, ir_diag *d);
+/* Graph inputs whose values decide an output shape (Range(0, n, 1) with n
+ * an input) or a mode (Dropout's training_mode) of optimized graph g
+ * (specialize_inputs.c). The JIT, which has the values, specializes: every
+ * use of such an input becomes a constant holding in[k]'s value, each one
+ * reported on log; *changed says whether to optimize again (and repeat).
+ * Fails naming the node when a deciding input has more than 64 elements. */
+ir_status passes_specialize_inputs(ir_graph *g, ir_tensor *const *in, FILE *log, bool *changed, ir_diag *d);
+/* For ahead-of-time compilation: fails naming the first such node and input. */
+ir_status passes_refuse_value_inputs(const ir_graph *g, ir_diag *d);
 /* Pass names in pipeline order, NULL-terminated (for --print-after). */
 const char *const *passes_names(void);
 

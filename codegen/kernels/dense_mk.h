@@ -28,6 +28,7 @@ typedef int32_t dk_i16 __attribute__((vector_size(64)));
 
 #define DK_INLINE static inline __attribute__((always_inline))
 #define DK_TILE_MAX 448 /* largest mr * nr */
+#define DK_CHUNK 64      /* longest float32 accumulation chain (dense_mk.c) */
 
 /* What happens to a finished C tile: y = alpha * acc + beta * bias + res,
  * then ReLU. Pointers are at the tile's origin; bias(i, j) is
@@ -77,12 +78,13 @@ DK_INLINE void dk_max_into(dk_v16 *a, const dk_v16 *b)
 
 /* exp(x) in place for x <= 0 (softmax arguments, -inf included): 2^n p(r)
  * with x = n ln2 + r, |r| <= ln2/2, a degree-6 polynomial (about 1 ulp);
- * below -87 the result is 0. */
+ * below -87 the result is 0; NaN stays NaN (the clamp below would turn it
+ * into -87, and a softmax row would silently drop it). */
 DK_INLINE void dk_exp_neg(dk_v16 *xp)
 {
     const dk_v16 lo = DK_SPLAT(-87.0f);
     dk_v16 x = *xp;
-    dk_i16 tiny = x < lo;
+    dk_i16 tiny = x < lo, nan = x != x;
     dk_max_into(&x, &lo);
     dk_v16 n = x * 1.44269504f + 12582912.0f;
     n = n - 12582912.0f; /* round to nearest */
@@ -97,7 +99,7 @@ DK_INLINE void dk_exp_neg(dk_v16 *xp)
     p = p * r + 1.0f;
     dk_i16 e = (__builtin_convertvector(n, dk_i16) + 127) << 23;
     dk_v16 y = p * (dk_v16)e;
-    *xp = (dk_v16)((dk_i16)y & ~tiny);
+    *xp = (dk_v16)(((dk_i16)y & ~tiny & ~nan) | ((dk_i16)*xp & nan));
 }
 
 DK_INLINE float dk_hsum(const dk_v16 *v)

@@ -6,7 +6,8 @@
  * (plane, depth, height) at a time as a running maximum over the window's
  * taps, each tap a loop over the output columns whose input columns are in
  * range (strided loads that LLVM vectorizes); it compares in the data's own
- * type, so the result equals the reference's. The generic kernel mirrors
+ * type, so the result equals the reference's. A NaN in the window makes the
+ * maximum NaN (as in PyTorch and numpy), wherever it is in the window. The generic kernel mirrors
  * ir/ref_linalg.c's pool_point in double: Indices, averages (with or
  * without count_include_pad) and every dtype. */
 #include "light_common.h"
@@ -32,7 +33,7 @@
                 K_UNROLL                                                                           \
                 for (int64_t kw = 0; kw < w->k[2]; kw++) {                                         \
                     T v = rows[r][q * s + kw * w->dil[2] - w->pb[2]];                              \
-                    m = v > m ? v : m;                                                             \
+                    m = v > m || v != v ? v : m;                                                   \
                 }                                                                                  \
             }                                                                                      \
             yy[q] = m;                                                                             \
@@ -43,7 +44,7 @@
                 for (int64_t kw = 0; kw < w->k[2]; kw++) {                                         \
                     int64_t iw = q * s + kw * w->dil[2] - w->pb[2];                                \
                     T v = iw >= 0 && iw < w->in[2] ? rows[r][iw] : m;                              \
-                    m = v > m ? v : m;                                                             \
+                    m = v > m || v != v ? v : m;                                                   \
                 }                                                                                  \
             yy[q] = m;                                                                             \
         }                                                                                          \
@@ -149,7 +150,7 @@ K_INLINE pool_res pool_point(const struct k_pool *d, const void *x, int64_t xo, 
                 cnt++;
                 if (!d->max)
                     r.val += v;
-                else if (v > r.val || r.arg < 0)
+                else if (v > r.val || r.arg < 0 || (v != v && r.val == r.val)) /* the first NaN wins */
                     r.val = v, r.arg = e;
             }
         }

@@ -2,6 +2,7 @@
  * input, 2 bad usage), help and version, inspect's text/JSON/IR/DOT/ONNX
  * outputs, run's input checks and --compare, compile's refusals. Uses the
  * small attention models of tests/models/gen_attention.py. */
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -177,6 +178,88 @@ static void test_run_checks(void)
     free(out);
 }
 
+/* Number of .npy files in dir, or -1. */
+static int count_npy(const char *dir)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    if (!d)
+        return -1;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strlen(e->d_name) > 4 && !strcmp(e->d_name + strlen(e->d_name) - 4, ".npy");
+    closedir(d);
+    return n;
+}
+
+/* --dump with the JIT writes every value of the optimized graph, the same
+ * files as the reference engine on that graph (--engine ref -O). */
+static void test_dump_jit(void)
+{
+    char *out;
+    const char *dj = "/tmp/onnxc-test-cli-dump-jit", *dr = "/tmp/onnxc-test-cli-dump-ref";
+    char *argv[] = {ONNXC_BIN, "run", MODEL ".onnx", "-i", "x=" MODEL ".inputs/x.npy", "-i",
+                    "pos=" MODEL ".inputs/pos.npy", "-i", "mem=" MODEL ".inputs/mem.npy", "--dump",
+                    (char *)dj, "--compare", MODEL ".inputs", NULL, NULL, NULL};
+    CU_ASSERT_EQUAL(tu_exec(argv, &out), 0);
+    free(out);
+    argv[10] = (char *)dr;
+    argv[13] = "--engine", argv[14] = "ref", argv[15] = NULL;
+    char *argv_o[17];
+    memcpy(argv_o, argv, sizeof argv);
+    argv_o[15] = "-O", argv_o[16] = NULL;
+    CU_ASSERT_EQUAL(tu_exec(argv_o, &out), 0);
+    free(out);
+    int nj = count_npy(dj), nr = count_npy(dr);
+    CU_ASSERT_EQUAL(nj, 4); /* 2 Adds, Attention, LayerNorm (y) */
+    CU_ASSERT_EQUAL(nj, nr);
+    CU_ASSERT(tu_exists(tu_path("%s/y.npy", dj)));
+    char *cmd[] = {"rm", "-rf", (char *)dj, (char *)dr, NULL};
+    tu_exec(cmd, &out);
+    free(out);
+}
+
+/* Inputs whose values decide a shape (ONNX's Hann window: Range(0, size))
+ * or Dropout's mode: `onnxc run` specializes on them and says so, `onnxc
+ * compile` refuses naming the node and the input. */
+#define NODE_TESTS ONNXC_TESTDATA_DIR "/node/"
+static void test_value_inputs(void)
+{
+    char *out;
+#define HANN NODE_TESTS "test_hannwindow_expanded/"
+    CU_ASSERT_EQUAL(onnxc(&out, "run", HANN "model.onnx", "-i", "x=" HANN "test_data_set_0/input_0.pb", 0, 0, 0, 0),
+                    0);
+    TU_ASSERT_CONTAINS(out, "specialized on input 'x' = [10]: it decides the output shape of node '' (Range)");
+    TU_ASSERT_CONTAINS(out, "y                    float32[10] min 0 max 1 mean 0.5");
+    free(out);
+    CU_ASSERT_EQUAL(onnxc(&out, "compile", HANN "model.onnx", "-o", "/tmp/onnxc-test-cli-hann", 0, 0, 0, 0), 1);
+    TU_ASSERT_CONTAINS(out, "node '' (Range): its output shape depends on the value of input 'x', which onnxc "
+                            "compile cannot know");
+    free(out);
+#define DROP NODE_TESTS "test_training_dropout_zero_ratio_mask/"
+    CU_ASSERT_EQUAL(onnxc(&out, "run", DROP "model.onnx", "-i", "x=" DROP "test_data_set_0/input_0.pb", "-i",
+                          "r=" DROP "test_data_set_0/input_1.pb", "-i", "t=" DROP "test_data_set_0/input_2.pb"),
+                    0);
+    TU_ASSERT_CONTAINS(out, "specialized on input 't' = [1]: it decides the mode (training or inference) of node "
+                            "'' (Dropout)");
+    TU_ASSERT_CONTAINS(out, "specialized on input 'r' = [0]");
+    TU_ASSERT_CONTAINS(out, "z                    bool[3,4,5] min 1 max 1 mean 1");
+    free(out);
+    CU_ASSERT_EQUAL(onnxc(&out, "compile", DROP "model.onnx", "-o", "/tmp/onnxc-test-cli-drop", 0, 0, 0, 0), 1);
+    TU_ASSERT_CONTAINS(out, "node '' (Dropout): its mode (training or inference) depends on the value of input "
+                            "'t'");
+    free(out);
+#undef DROP
+#define DROP NODE_TESTS "test_training_dropout/" /* ratio 0.75: random, refused as by the reference engine */
+    CU_ASSERT_EQUAL(onnxc(&out, "run", DROP "model.onnx", "-i", "x=" DROP "test_data_set_0/input_0.pb", "-i",
+                          "r=" DROP "test_data_set_0/input_1.pb", "-i", "t=" DROP "test_data_set_0/input_2.pb"),
+                    1);
+    TU_ASSERT_CONTAINS(out, "training_mode=1 with a non-zero ratio (random dropout) is not supported");
+    free(out);
+#undef DROP
+    CU_ASSERT_FALSE(tu_exists("/tmp/onnxc-test-cli-hann"));
+    CU_ASSERT_FALSE(tu_exists("/tmp/onnxc-test-cli-drop"));
+}
+
 int main(void)
 {
     static const tu_case cases[] = {
@@ -185,6 +268,8 @@ int main(void)
         {"inspect_outputs", test_inspect_outputs},
         {"onnx_roundtrip", test_onnx_roundtrip},
         {"run_checks", test_run_checks},
+        {"value_inputs", test_value_inputs},
+        {"dump_jit", test_dump_jit},
         {NULL, NULL},
     };
     return tu_run("cli", cases);

@@ -11,6 +11,21 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+/* Whether name contains one of the comma-separated substrings of filter. */
+static bool tu_selected(const char *name, const char *filter)
+{
+    for (const char *f = filter;; f++) {
+        const char *end = strchr(f, ',');
+        size_t n = end ? (size_t)(end - f) : strlen(f);
+        for (const char *p = name; n && strlen(p) >= n; p++)
+            if (!strncmp(p, f, n))
+                return true;
+        if (!end)
+            return false;
+        f = end;
+    }
+}
+
 int tu_run(const char *suite, const tu_case *cases)
 {
     if (CU_initialize_registry() != CUE_SUCCESS)
@@ -18,7 +33,7 @@ int tu_run(const char *suite, const tu_case *cases)
     CU_pSuite s = CU_add_suite(suite, NULL, NULL);
     const char *filter = getenv("TU_FILTER");
     for (const tu_case *c = cases; c->name; c++)
-        if (!filter || strstr(c->name, filter))
+        if (!filter || tu_selected(c->name, filter))
             CU_add_test(s, c->name, c->fn);
     CU_basic_set_mode(CU_BRM_VERBOSE);
     CU_basic_run_tests();

@@ -17,7 +17,7 @@ typedef struct {
 } tu_case;
 
 /* Runs the cases as one suite; exit status 0 only if all passed. A test
- * name filter may be given in $TU_FILTER (substring). */
+ * name filter may be given in $TU_FILTER (substrings, comma-separated). */
 int tu_run(const char *suite, const tu_case *cases);
 
 /* Runs argv (NULL-terminated) with output captured into *out (malloc'd,
