@@ -59,18 +59,28 @@ void plan_resize(int src_w, int src_h, int min_size, int max_size, int canvas_h,
                         .canvas_h = canvas_h};
 }
 
+/* How much an image of src_w x src_h can grow to fit the canvas. */
+static double fit_scale(int src_w, int src_h, const canvas_size *c)
+{
+    double sx = (double)c->w / src_w, sy = (double)c->h / src_h;
+    return sx < sy ? sx : sy;
+}
+
 int pick_canvas(int src_w, int src_h, int min_size, int max_size, const canvas_size *canvases, int n)
 {
     int w = 0, h = 0, best = -1, largest = -1;
     if (min_size > 0)
         detr_size(src_w, src_h, min_size, max_size, &w, &h);
     for (int k = 0; k < n; k++) {
-        long long area = (long long)canvases[k].w * canvases[k].h;
+        const canvas_size *c = &canvases[k];
+        long long area = (long long)c->w * c->h;
         if (area <= 0)
             continue;
-        if (largest < 0 || area > (long long)canvases[largest].w * canvases[largest].h)
+        long long big = largest < 0 ? -1 : (long long)canvases[largest].w * canvases[largest].h;
+        /* the largest; of equal ones, the one the image fills most */
+        if (area > big || (area == big && fit_scale(src_w, src_h, c) > fit_scale(src_w, src_h, &canvases[largest])))
             largest = k;
-        if (min_size > 0 && w <= canvases[k].w && h <= canvases[k].h &&
+        if (min_size > 0 && w <= c->w && h <= c->h &&
             (best < 0 || area < (long long)canvases[best].w * canvases[best].h))
             best = k;
     }

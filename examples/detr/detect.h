@@ -50,8 +50,8 @@ typedef struct {
 void plan_resize(int src_w, int src_h, int min_size, int max_size, int canvas_h, int canvas_w, resize_plan *rp);
 /* Of n canvases, the smallest (by area, then the first) holding DETR's
  * evaluation size of the image; if none does (or min_size is 0), the
- * largest, which plan_resize then fits the image into. -1 if no canvas is
- * usable. */
+ * largest (of equal areas, the one the image fills most), which
+ * plan_resize then fits the image into. -1 if no canvas is usable. */
 int pick_canvas(int src_w, int src_h, int min_size, int max_size, const canvas_size *canvases, int n);
 /* The padding mask, 1 (True) outside the resized image: canvas_h x canvas_w bytes. */
 void padding_mask(const resize_plan *rp, unsigned char *mask);

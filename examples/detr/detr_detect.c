@@ -6,9 +6,11 @@
  * MODEL is `builtin` (the model object this executable was linked with, see
  * examples/detr/build.sh) or a shared library from `onnxc compile --emit
  * lib`, opened at run time. Either way the model is described by its
- * onnxc_model record: the input canvas (1x3xHxW float32), pred_logits
- * (1xQx(C+1)) and pred_boxes (1xQx4) are found there, so one executable
- * serves any DETR export. The image is decoded, resized, normalized and
+ * onnxc_model record: the input canvas (1x3xHxW float32), the padding mask
+ * if the export takes one (1xHxW bool), pred_logits (1xQx(C+1)) and
+ * pred_boxes (1xQx4) are found there, so one executable serves any DETR
+ * export. Of a model compiled for several canvases, the smallest holding
+ * the resized image is used. The image is decoded, resized, normalized and
  * padded (detect.c), the model runs, and the detections are printed,
  * written as JSON and drawn on a PNG. Exit status: 0 ok, 1 bad input
  * (image, model, file), 2 bad usage. */
