@@ -26,7 +26,15 @@ that must be upscaled, DETR sizing without the canvas fit):
   * bad input: missing, empty, non-image, truncated JPEG and PNG, a PNG
     declaring 30000x30000 pixels, bad options, a library that is no model or
     a model that is no DETR,
-    too many class names: exit 1 (2 for usage) with a message, no crash.
+    too many class names: exit 1 (2 for usage) with a message, no crash;
+  * multi-shape and mask input: tiny-op13-mask-dynamic (images zero padded
+    plus a bool padding mask) compiled for three canvases in one library;
+    landscape, portrait and square images must select the smallest canvas
+    holding their DETR size, images too large for all the largest canvas
+    they fill most; the detections equal PyTorch's on the same padded tensor
+    and mask, post-processed as DETR's PostProcess does (boxes relative to
+    the unpadded image, scaled by the original size); two controls show the
+    test would see an unpassed mask and the canvas-relative convention.
 """
 import json
 import os
@@ -50,6 +58,7 @@ import gen_detr  # noqa: E402  (the tiny configuration's export options)
 import torch_bench  # noqa: E402  (DETR re-created from export options)
 
 MODEL = "tiny-op12"
+MASK_MODEL = "tiny-op13-mask-dynamic"
 THRESHOLD = 0.2
 PRE_TOL, SCORE_TOL, BOX_TOL = 1e-6, 1e-3, 0.5
 PALETTE = [(230, 25, 75), (60, 180, 75), (0, 130, 200), (245, 130, 48),
@@ -107,14 +116,19 @@ def reference_input(path, size, canvas):
     return out
 
 
-def reference_detections(model, x, src, size, canvas):
-    logits, boxes = model(x)[:2]
+def reference_detections(model, x, src, size, canvas, mask=None):
+    logits, boxes = (model(x) if mask is None else model(x, mask))[:2]
     prob = F.softmax(logits[0], -1)
     scores, labels = prob[:, :-1].max(-1)
     cx, cy, w, h = boxes[0].unbind(-1)
     xyxy = torch.stack([cx - 0.5 * w, cy - 0.5 * h, cx + 0.5 * w, cy + 0.5 * h], -1)
-    # normalized to the canvas -> canvas pixels -> original pixels
-    scale = torch.tensor([canvas[0] * src[0] / size[0], canvas[1] * src[1] / size[1]] * 2)
+    if mask is None:
+        # normalized to the canvas -> canvas pixels -> original pixels
+        scale = torch.tensor([canvas[0] * src[0] / size[0], canvas[1] * src[1] / size[1]] * 2)
+    else:
+        # told the padding, DETR's boxes are normalized to the unpadded image:
+        # its PostProcess scales them by the original size (target_sizes)
+        scale = torch.tensor([src[0], src[1]] * 2, dtype=torch.float32)
     xyxy = xyxy * scale
     return {q: (int(labels[q]), float(scores[q]), xyxy[q].tolist()) for q in range(len(scores))}
 
@@ -159,7 +173,14 @@ def check_png(name, png_path, image_path, dets):
               "%s: best box's left edge drawn in its class colour at (%d, %d)" % (name, x0, y))
 
 
-def one_image(name, exe, model_arg, image, model, canvas, tmp, extra=(), min_size=800, max_size=1333):
+def padding_mask(size, canvas):
+    mask = torch.ones(1, canvas[1], canvas[0], dtype=torch.bool)
+    mask[0, :size[1], :size[0]] = False
+    return mask
+
+
+def one_image(name, exe, model_arg, image, model, canvas, tmp, extra=(), min_size=800, max_size=1333,
+              masked=False, entry=0, entries=1):
     stem = os.path.join(tmp, "out-" + name)
     argv = [exe, model_arg, "--image", image, "--json", stem + ".json", "--png", stem + ".png",
             "--dump-input", stem + ".npy", "--threshold", str(THRESHOLD)] + list(extra)
@@ -171,16 +192,33 @@ def one_image(name, exe, model_arg, image, model, canvas, tmp, extra=(), min_siz
     src = Image.open(image).size
     size = planned_size(src[0], src[1], min_size, max_size, *canvas)
     check(tuple(out["image_size"]) == src and tuple(out["resized"]) == size and tuple(out["canvas"]) == canvas,
-          "%s: sizes %s -> %s in %s (expected %s -> %s)" % (name, out["image_size"], out["resized"],
-                                                           out["canvas"], src, size))
+          "%s: sizes %s -> %s in %s (expected %s -> %s in %s)" % (name, out["image_size"], out["resized"],
+                                                                 out["canvas"], src, size, canvas))
+    check((out["entry"], out["entries"], out["mask"]) == (entry, entries, masked) and
+          ("(entry %d of %d" % (entry, entries)) in r.stdout,
+          "%s: entry %d of %d used, mask %s (expected entry %d of %d, mask %s)" %
+          (name, out["entry"], out["entries"], out["mask"], entry, entries, masked))
     mine = torch.from_numpy(np.load(stem + ".npy"))
     ref = reference_input(image, size, canvas)
     err = (mine - ref).abs().max().item()
     check(mine.shape == ref.shape and err <= PRE_TOL,
           "%s: preprocessed input equals PIL/torchvision's (max abs diff %.3g <= %g)" % (name, err, PRE_TOL))
+    mask = padding_mask(size, canvas) if masked else None
     with torch.no_grad():
-        dets = reference_detections(model, mine, src, size, canvas)
+        dets = reference_detections(model, mine, src, size, canvas, mask)
     compare_detections(name, out["detections"], dets)
+    if masked and size != canvas:
+        # the mask matters: without it (all False) PyTorch's scores differ
+        with torch.no_grad():
+            blind = reference_detections(model, mine, src, size, canvas, torch.zeros_like(mask))
+        moved = max(abs(blind[q][1] - dets[q][1]) for q in dets)
+        check(moved > 10 * SCORE_TOL, "%s: an all-False mask would move the scores by %.3g (> %g)" %
+              (name, moved, 10 * SCORE_TOL))
+        # the other convention (boxes relative to the canvas) would be told apart
+        off = max(abs(b * (c / s) - b) for d in out["detections"]
+                  for b, c, s in zip(d["box"], canvas * 2, size * 2))
+        check(off > 10 * BOX_TOL, "%s: canvas-relative boxes would differ by %.3g px (> %g)" %
+              (name, off, 10 * BOX_TOL))
     printed = r.stdout.count("(query ")
     check(printed == len(out["detections"]), "%s: %d printed, %d in JSON" % (name, printed, len(out["detections"])))
     if out["detections"]:
@@ -252,16 +290,53 @@ def make_images(tmp):
     return os.path.join(tmp, "portrait.png"), os.path.join(tmp, "grey.jpg")
 
 
-def build_twin(onnx_path):
-    model = torch_bench.build(gen_detr.SMALL[MODEL])
+def build_twin(onnx_path, name=MODEL):
+    model = torch_bench.build(gen_detr.SMALL[name])
     ref_dir = onnx_path[:-5] + ".ref"
-    x = torch.from_numpy(np.load(os.path.join(ref_dir, "inputs.npy")))
+    x = [torch.from_numpy(np.load(os.path.join(ref_dir, f))) for f in ("inputs.npy", "mask.npy")
+         if os.path.exists(os.path.join(ref_dir, f))]
     with torch.no_grad():
-        outs = model(x)
+        outs = model(*x)
     err = max((o - torch.from_numpy(np.load(os.path.join(ref_dir, n + ".npy")))).abs().max().item()
               for n, o in zip(model.output_names(), outs))
-    check(err <= 1e-4, "PyTorch twin reproduces the export's reference outputs (max abs diff %.3g)" % err)
+    check(err <= 1e-4, "PyTorch twin of %s reproduces the export's reference outputs (max abs diff %.3g)" %
+          (name, err))
     return model
+
+
+def multi_shape_mask(tmp):
+    """A mask-input DETR compiled for three canvases in one artifact: each
+    image goes to the smallest canvas holding its DETR size (else the
+    largest, scaled down to fit), with the padding mask; the boxes are
+    relative to the unpadded image."""
+    onnx_path = os.path.join(MODELS, MASK_MODEL + ".onnx")
+    lib = os.path.join(tmp, "libmask.so")
+    canvases = [(160, 128), (128, 160), (96, 96)]  # (w, h), entries 0, 1, 2
+    shape = lambda lead: ",".join("x".join(map(str, lead + [h, w])) for w, h in canvases)  # noqa: E731
+    r = run([ONNXC, "compile", onnx_path, "-o", lib, "--emit", "lib", "-q",
+             "--input-shape", "inputs:" + shape([1, 3]), "--input-shape", "mask:" + shape([1])])
+    check(r.returncode == 0, "%s compiles for %d canvases in one library (%s)" %
+          (MASK_MODEL, len(canvases), r.stderr.strip()[:300]))
+    if r.returncode:
+        return
+    model = build_twin(onnx_path, MASK_MODEL)
+    rng = np.random.default_rng(4)
+    cases = [  # name, (w, h), options, expected entry
+        ("mask-landscape", (150, 100), ["--min-size", "96", "--max-size", "160"], 0),
+        ("mask-portrait", (100, 150), ["--min-size", "96", "--max-size", "160"], 1),
+        ("mask-square", (120, 120), ["--min-size", "96", "--max-size", "160"], 2),
+        ("mask-tall-fit", (90, 200), [], 1),  # 600x1333 fits no canvas: the largest it fills most
+        ("mask-wide-fit", (300, 110), [], 0),
+    ]
+    for name, (w, h), extra, entry in cases:
+        a = rng.integers(0, 256, (h, w, 3), dtype=np.uint8)
+        a[h // 5: h * 3 // 4, w // 4: w * 2 // 3] = (30, 160, 220)
+        path = os.path.join(tmp, name + ".png")
+        Image.fromarray(a).save(path)
+        sizes = dict(zip(extra[::2], map(int, extra[1::2])))
+        one_image(name, DETECT, lib, path, model, canvases[entry], tmp, extra=extra,
+                  min_size=sizes.get("--min-size", 800), max_size=sizes.get("--max-size", 1333),
+                  masked=True, entry=entry, entries=len(canvases))
 
 
 def main():
@@ -302,6 +377,7 @@ def main():
             check(all(d["name"] == expect(d["label"]) for d in out["detections"]),
                   "--classes names detections (file's names, then 'class N')")
         bad_inputs(DETECT, lib, image, tmp)
+        multi_shape_mask(tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("check_detr_example: %d passed, %d failed" % (passed[0], len(failures)))

@@ -59,6 +59,41 @@ void plan_resize(int src_w, int src_h, int min_size, int max_size, int canvas_h,
                         .canvas_h = canvas_h};
 }
 
+/* How much an image of src_w x src_h can grow to fit the canvas. */
+static double fit_scale(int src_w, int src_h, const canvas_size *c)
+{
+    double sx = (double)c->w / src_w, sy = (double)c->h / src_h;
+    return sx < sy ? sx : sy;
+}
+
+int pick_canvas(int src_w, int src_h, int min_size, int max_size, const canvas_size *canvases, int n)
+{
+    int w = 0, h = 0, best = -1, largest = -1;
+    if (min_size > 0)
+        detr_size(src_w, src_h, min_size, max_size, &w, &h);
+    for (int k = 0; k < n; k++) {
+        const canvas_size *c = &canvases[k];
+        long long area = (long long)c->w * c->h;
+        if (area <= 0)
+            continue;
+        long long big = largest < 0 ? -1 : (long long)canvases[largest].w * canvases[largest].h;
+        /* the largest; of equal ones, the one the image fills most */
+        if (area > big || (area == big && fit_scale(src_w, src_h, c) > fit_scale(src_w, src_h, &canvases[largest])))
+            largest = k;
+        if (min_size > 0 && w <= c->w && h <= c->h &&
+            (best < 0 || area < (long long)canvases[best].w * canvases[best].h))
+            best = k;
+    }
+    return best >= 0 ? best : largest;
+}
+
+void padding_mask(const resize_plan *rp, unsigned char *mask)
+{
+    for (int y = 0; y < rp->canvas_h; y++)
+        for (int x = 0; x < rp->canvas_w; x++)
+            mask[(size_t)y * rp->canvas_w + x] = y >= rp->h || x >= rp->w;
+}
+
 int preprocess(const image *im, const resize_plan *rp, float *out, char *err, size_t errlen)
 {
     image small;
@@ -92,8 +127,10 @@ static int by_score(const void *a, const void *b)
 int postprocess(const float *logits, const float *boxes, int n_queries, int n_logits, const resize_plan *rp,
                 float threshold, detection *dets)
 {
-    /* normalized canvas coordinates -> canvas pixels -> original pixels */
-    double sx = (double)rp->canvas_w * rp->src_w / rp->w, sy = (double)rp->canvas_h * rp->src_h / rp->h;
+    /* normalized coordinates -> pixels of the canvas (of the resized image
+     * for a masked model) -> original pixels */
+    double sx = (double)(rp->masked ? rp->w : rp->canvas_w) * rp->src_w / rp->w;
+    double sy = (double)(rp->masked ? rp->h : rp->canvas_h) * rp->src_h / rp->h;
     int n = 0;
     for (int q = 0; q < n_queries; q++) {
         const float *l = logits + (size_t)q * n_logits;

@@ -6,9 +6,11 @@
  * MODEL is `builtin` (the model object this executable was linked with, see
  * examples/detr/build.sh) or a shared library from `onnxc compile --emit
  * lib`, opened at run time. Either way the model is described by its
- * onnxc_model record: the input canvas (1x3xHxW float32), pred_logits
- * (1xQx(C+1)) and pred_boxes (1xQx4) are found there, so one executable
- * serves any DETR export. The image is decoded, resized, normalized and
+ * onnxc_model record: the input canvas (1x3xHxW float32), the padding mask
+ * if the export takes one (1xHxW bool), pred_logits (1xQx(C+1)) and
+ * pred_boxes (1xQx4) are found there, so one executable serves any DETR
+ * export. Of a model compiled for several canvases, the smallest holding
+ * the resized image is used. The image is decoded, resized, normalized and
  * padded (detect.c), the model runs, and the detections are printed,
  * written as JSON and drawn on a PNG. Exit status: 0 ok, 1 bad input
  * (image, model, file), 2 bad usage. */
@@ -44,11 +46,12 @@ typedef struct {
 
 typedef struct {
     const onnxc_model *m;
-    const onnxc_entry *e; /* the entry (compiled shape) used: the first */
     void *dl;
-    int canvas_h, canvas_w;
+    canvas_size *canvases; /* one per entry; 0x0: not usable (another batch size, ...) */
+    int image, mask;   /* input indices; mask -1: the model has no mask input */
     int logits, boxes; /* output indices */
     int n_queries, n_logits;
+    int entry;         /* the entry chosen for the image at hand */
 } model;
 
 static int die(int code, const char *fmt, ...)
@@ -142,35 +145,82 @@ static int find_output(const onnxc_model *m, const onnxc_entry *e, const char *n
     return fallback < (int)m->n_outputs ? fallback : -1;
 }
 
-/* The model must look like a DETR export: one float32 [1,3,H,W] input,
- * logits [1,Q,C+1] (C >= 1) and boxes [1,Q,4]. */
-static int model_check(model *md)
+/* Which input is the image and which (if any) the padding mask: the mask
+ * is the input named "mask", else the bool one. */
+static int find_inputs(model *md)
 {
     const onnxc_model *m = md->m;
-    if (m->n_inputs != 1)
-        return die(EXIT_BAD, "model '%.80s': expected one input (the image), found %u", m->name, m->n_inputs);
-    const onnxc_entry *e = md->e = &m->entries[0];
-    const onnxc_tensor_desc *in = &e->inputs[0];
+    const onnxc_tensor_desc *in = m->entries[0].inputs;
+    md->mask = -1;
+    if (m->n_inputs == 2)
+        md->mask = (in[1].name && !strcmp(in[1].name, "mask")) || (in[1].dtype == 9 && in[0].dtype != 9) ? 1 : 0;
+    else if (m->n_inputs != 1)
+        return die(EXIT_BAD, "model '%.80s': expected one input (the image) or two (the image and its padding "
+                             "mask), found %u", m->name, m->n_inputs);
+    md->image = md->mask == 0 ? 1 : 0;
+    return 0;
+}
+
+/* One entry's canvas, if the entry takes a float32 [1,3,H,W] image (and a
+ * bool [1,H,W] mask of the same size when the model has a mask input); else
+ * a message naming what it expected. */
+static int entry_canvas(const model *md, uint32_t k, canvas_size *cv, char *err, size_t errlen)
+{
+    const onnxc_model *m = md->m;
+    const onnxc_entry *e = &m->entries[k];
+    const onnxc_tensor_desc *in = &e->inputs[md->image];
+    *cv = (canvas_size){0};
     if (in->dtype != 1 || in->rank != 4 || in->dims[0] != 1 || in->dims[1] != 3)
-        return die(EXIT_BAD, "model '%.80s': input '%.80s' is %s of rank %d, expected float32 [1,3,H,W]",
-                   m->name, in->name, onnxc_dtype_name(in->dtype), in->rank);
+        return snprintf(err, errlen, "model '%.80s': input '%.80s' is %s of rank %d, expected float32 [1,3,H,W]",
+                        m->name, in->name, onnxc_dtype_name(in->dtype), in->rank);
     if (in->dims[2] < 1 || in->dims[3] < 1 || in->dims[2] > IMAGE_MAX_SIDE || in->dims[3] > IMAGE_MAX_SIDE)
-        return die(EXIT_BAD, "model '%.80s': input canvas %lldx%lld is outside 1..%d", m->name,
-                   (long long)in->dims[3], (long long)in->dims[2], IMAGE_MAX_SIDE);
-    md->canvas_h = (int)in->dims[2];
-    md->canvas_w = (int)in->dims[3];
-    md->logits = find_output(m, e, "pred_logits", 0);
-    md->boxes = find_output(m, e, "pred_boxes", 1);
+        return snprintf(err, errlen, "model '%.80s': input canvas %lldx%lld is outside 1..%d", m->name,
+                        (long long)in->dims[3], (long long)in->dims[2], IMAGE_MAX_SIDE);
+    if (md->mask >= 0) {
+        const onnxc_tensor_desc *mk = &e->inputs[md->mask];
+        if (mk->dtype != 9 || mk->rank != 3 || mk->dims[0] != 1 || mk->dims[1] != in->dims[2] ||
+            mk->dims[2] != in->dims[3])
+            return snprintf(err, errlen, "model '%.80s': input '%.80s' is %s of rank %d, expected the padding mask "
+                            "bool [1,%lld,%lld]", m->name, mk->name, onnxc_dtype_name(mk->dtype), mk->rank,
+                            (long long)in->dims[2], (long long)in->dims[3]);
+    }
     const onnxc_tensor_desc *l = md->logits >= 0 ? &e->outputs[md->logits] : NULL;
     const onnxc_tensor_desc *b = md->boxes >= 0 ? &e->outputs[md->boxes] : NULL;
     if (!l || !b || l->dtype != 1 || b->dtype != 1 || l->rank != 3 || b->rank != 3 || l->dims[0] != 1 ||
         b->dims[0] != 1 || l->dims[1] != b->dims[1] || b->dims[2] != 4 || l->dims[2] < 2 || l->dims[1] < 1 ||
-        l->dims[1] > 1000000 || l->dims[2] > 1000000)
-        return die(EXIT_BAD, "model '%.80s': expected outputs pred_logits float32 [1,Q,C+1] and pred_boxes "
-                             "float32 [1,Q,4]", m->name);
-    md->n_queries = (int)l->dims[1];
-    md->n_logits = (int)l->dims[2];
+        l->dims[1] > 1000000 || l->dims[2] > 1000000 ||
+        (md->n_queries && (l->dims[1] != md->n_queries || l->dims[2] != md->n_logits)))
+        return snprintf(err, errlen, "model '%.80s': expected outputs pred_logits float32 [1,Q,C+1] and pred_boxes "
+                        "float32 [1,Q,4]%s", m->name, md->n_queries ? " with the same Q and C in every entry" : "");
+    *cv = (canvas_size){.w = (int)in->dims[3], .h = (int)in->dims[2]};
     return 0;
+}
+
+/* The model must look like a DETR export: a float32 [1,3,H,W] input (and
+ * perhaps a bool [1,H,W] padding mask), logits [1,Q,C+1] (C >= 1) and
+ * boxes [1,Q,4]. Entries that do not (another batch size, ...) are not
+ * used; at least one must. */
+static int model_check(model *md)
+{
+    const onnxc_model *m = md->m;
+    int rc = find_inputs(md);
+    if (rc)
+        return rc;
+    md->logits = find_output(m, &m->entries[0], "pred_logits", 0);
+    md->boxes = find_output(m, &m->entries[0], "pred_boxes", 1);
+    if (!(md->canvases = calloc(m->n_entries ? m->n_entries : 1, sizeof *md->canvases)))
+        return die(EXIT_BAD, "out of memory");
+    char err[600] = "", other[600];
+    int usable = 0;
+    for (uint32_t k = 0; k < m->n_entries; k++) {
+        if (entry_canvas(md, k, &md->canvases[k], *err ? other : err, sizeof err))
+            continue;
+        if (!usable++) {
+            md->n_queries = (int)md->m->entries[k].outputs[md->logits].dims[1];
+            md->n_logits = (int)md->m->entries[k].outputs[md->logits].dims[2];
+        }
+    }
+    return usable ? 0 : die(EXIT_BAD, "%s", err);
 }
 
 static int model_open(const options *o, model *md)
@@ -215,14 +265,23 @@ static int cmp_double(const void *a, const void *b)
 }
 
 /* Runs the model `repeat` times; *ms gets the median wall time. */
-static int model_run(const model *md, const options *o, const float *input, void **outs, double *ms)
+static int model_run(const model *md, const options *o, const float *input, const unsigned char *mask, void **outs,
+                     double *ms)
 {
     onnxc_status st;
     onnxc_ctx *c = onnxc_create(md->m, o->threads, &st);
     if (!c)
         return die(EXIT_BAD, "cannot create the model's context: %s", onnxc_status_name(st));
+    if (onnxc_select_entry(c, (uint32_t)md->entry) != ONNXC_OK) {
+        int rc = die(EXIT_BAD, "cannot select the model's entry %d: %s", md->entry, onnxc_error(c));
+        onnxc_destroy(c);
+        return rc;
+    }
     double *t = calloc((size_t)o->repeat, sizeof *t);
-    const void *in[1] = {input};
+    const void *in[2] = {0};
+    in[md->image] = input;
+    if (md->mask >= 0)
+        in[md->mask] = mask;
     int rc = t ? 0 : die(EXIT_BAD, "out of memory");
     for (int i = 0; rc == 0 && i < o->repeat; i++) {
         double t0 = now_ms();
@@ -308,6 +367,8 @@ static int write_json(const char *path, const options *o, const model *md, const
     json_string(f, md->m->name ? md->m->name : "");
     fprintf(f, ",\n  \"image_size\": [%d, %d],\n  \"resized\": [%d, %d],\n  \"canvas\": [%d, %d],\n", rp->src_w,
             rp->src_h, rp->w, rp->h, rp->canvas_w, rp->canvas_h);
+    fprintf(f, "  \"entry\": %d,\n  \"entries\": %u,\n  \"mask\": %s,\n", md->entry, md->m->n_entries,
+            rp->masked ? "true" : "false");
     fprintf(f, "  \"threshold\": %.9g,\n  \"latency_ms\": %.3f,\n  \"detections\": [", o->threshold, ms);
     for (int i = 0; i < n; i++) {
         fprintf(f, "%s\n    {\"query\": %d, \"label\": %d, \"name\": ", i ? "," : "", d[i].query, d[i].label);
@@ -369,6 +430,7 @@ static void print_detections(const detection *d, int n, const class_names *cn, c
 typedef struct {
     image im;
     float *input;
+    unsigned char *mask;
     void **outs;
     uint32_t n_outs;
     detection *dets;
@@ -379,6 +441,7 @@ static void state_free(state *s)
 {
     image_free(&s->im);
     free(s->input);
+    free(s->mask);
     for (uint32_t i = 0; s->outs && i < s->n_outs; i++)
         free(s->outs[i]);
     free(s->outs);
@@ -386,41 +449,50 @@ static void state_free(state *s)
     class_names_free(&s->cn);
 }
 
-static int alloc_buffers(state *s, const model *md)
+/* The buffers of the chosen entry. */
+static int alloc_buffers(state *s, const model *md, const resize_plan *rp)
 {
     const onnxc_model *m = md->m;
-    s->input = aligned_alloc(64, ((size_t)3 * md->canvas_h * md->canvas_w * sizeof(float) + 63) / 64 * 64);
+    const onnxc_entry *e = &m->entries[md->entry];
+    size_t plane = (size_t)rp->canvas_h * rp->canvas_w;
+    s->input = aligned_alloc(64, (3 * plane * sizeof(float) + 63) / 64 * 64);
+    s->mask = aligned_alloc(64, (plane + 63) / 64 * 64);
     s->outs = calloc(m->n_outputs, sizeof *s->outs);
     s->n_outs = m->n_outputs;
     s->dets = calloc((size_t)md->n_queries, sizeof *s->dets);
-    if (!s->input || !s->outs || !s->dets)
+    if (!s->input || !s->mask || !s->outs || !s->dets)
         return die(EXIT_BAD, "out of memory");
     for (uint32_t i = 0; i < m->n_outputs; i++)
-        if (!(s->outs[i] = aligned_alloc(64, (onnxc_tensor_bytes(&md->e->outputs[i]) + 63) / 64 * 64)))
+        if (!(s->outs[i] = aligned_alloc(64, (onnxc_tensor_bytes(&e->outputs[i]) + 63) / 64 * 64)))
             return die(EXIT_BAD, "out of memory");
     return 0;
 }
 
-static int detect(const options *o, const model *md, state *s)
+static int detect(const options *o, model *md, state *s)
 {
     char err[4400];
     if (image_load(o->image, &s->im, err, sizeof err))
         return die(EXIT_BAD, "%s", err);
     if (class_names_load(&s->cn, o->classes, md->n_logits - 1, err, sizeof err))
         return die(EXIT_BAD, "%s", err);
-    int rc = alloc_buffers(s, md);
+    md->entry = pick_canvas(s->im.w, s->im.h, o->min_size, o->max_size, md->canvases, (int)md->m->n_entries);
+    const canvas_size *cv = &md->canvases[md->entry];
+    resize_plan rp;
+    plan_resize(s->im.w, s->im.h, o->min_size, o->max_size, cv->h, cv->w, &rp);
+    rp.masked = md->mask >= 0;
+    int rc = alloc_buffers(s, md, &rp);
     if (rc)
         return rc;
-    resize_plan rp;
-    plan_resize(s->im.w, s->im.h, o->min_size, o->max_size, md->canvas_h, md->canvas_w, &rp);
-    printf("image %s: %dx%d, resized to %dx%d in the model's %dx%d canvas\n", o->image, rp.src_w, rp.src_h, rp.w,
-           rp.h, rp.canvas_w, rp.canvas_h);
+    printf("image %s: %dx%d, resized to %dx%d in the model's %dx%d canvas (entry %d of %u%s)\n", o->image, rp.src_w,
+           rp.src_h, rp.w, rp.h, rp.canvas_w, rp.canvas_h, md->entry, md->m->n_entries,
+           rp.masked ? ", padding masked" : "");
     if (preprocess(&s->im, &rp, s->input, err, sizeof err))
         return die(EXIT_BAD, "%s", err);
-    if (o->dump_input && (rc = write_npy(o->dump_input, s->input, 3, md->canvas_h, md->canvas_w)))
+    padding_mask(&rp, s->mask);
+    if (o->dump_input && (rc = write_npy(o->dump_input, s->input, 3, rp.canvas_h, rp.canvas_w)))
         return rc;
     double ms = 0;
-    if ((rc = model_run(md, o, s->input, s->outs, &ms)))
+    if ((rc = model_run(md, o, s->input, s->mask, s->outs, &ms)))
         return rc;
     int n = postprocess(s->outs[md->logits], s->outs[md->boxes], md->n_queries, md->n_logits, &rp, o->threshold,
                         s->dets);
@@ -446,6 +518,7 @@ int main(int argc, char **argv)
         rc = detect(&o, &md, &s);
         state_free(&s);
     }
+    free(md.canvases);
     if (md.dl)
         dlclose(md.dl);
     return rc;
