@@ -57,7 +57,7 @@ static void compile_help(void)
          "                           weights in bfloat16 with fp32 sums (weights prepacked in bf16);\n"
          "                           the output heads, softmax, normalization and the attention\n"
          "                           scores stay fp32. Needs a target with AVX512_BF16\n"
-         "  -O LEVEL                 LLVM optimization level 0-3 (default 3)\n"
+         "  -O LEVEL                 LLVM optimization level 0-3 (default 2)\n"
          "  -q, --quiet              no progress on stderr\n"
          "  -h, --help               show this help\n"
          "\n"
@@ -330,7 +330,9 @@ static ir_status write_artifact(cg_module *m, const compile_opts *o, double t0, 
     else
         snprintf(obj, sizeof obj, "%s.o.tmp-%ld", o->out, (long)getpid());
     ir_status st = cg_emit_object(m, obj, d);
-    stage(o, "LLVM O3 + object code", t0);
+    char what[40];
+    snprintf(what, sizeof what, "LLVM O%d + object code", o->opt_level);
+    stage(o, what, t0);
     if (!st && o->emit != EMIT_OBJ) {
         st = link_artifact(o, obj, d);
         unlink(obj);
@@ -418,7 +420,7 @@ static ir_status build_graphs(const compile_opts *o, ir_graph **gs, uint32_t n, 
 
 int cmd_compile(int argc, char **argv)
 {
-    compile_opts o = {.opt_level = 3, .emit = EMIT_EXE};
+    compile_opts o = {.opt_level = 2, .emit = EMIT_EXE};
     int rc = parse_compile_opts(argc, argv, &o);
     if (rc)
         return rc < 0 ? EXIT_OK : rc;
