@@ -43,6 +43,8 @@ if [ -z "$MODEL" ] && [ $R50 -eq 0 ] && [ -f $SHAPES ]; then
     MODEL=$SHAPES
     [ -n "$IMAGE" ] || IMAGE=$(ls examples/shapes/images/*.jpg examples/shapes/images/*.png 2>/dev/null | head -n 1)
     [ -n "$CLASSES" ] || { [ -f examples/shapes/classes.txt ] && CLASSES=examples/shapes/classes.txt; } || true
+    # the score threshold chosen on the validation images (examples/shapes/README.md)
+    [ -n "$THRESHOLD" ] || THRESHOLD=0.9
 fi
 REF=""
 if [ -z "$MODEL" ]; then
