@@ -178,8 +178,10 @@ static void test_library_api(void)
     snprintf(exe, sizeof exe, "%s/app", tmp);
     snprintf(inc, sizeof inc, "-I%s", tmp);
     snprintf(rpath, sizeof rpath, "-Wl,-rpath,%s", tmp);
+    /* a sanitizer build's runtime needs the sanitizer's runtime at link time */
+    const char *san = ONNXC_TEST_LINK_FLAGS[0] ? ONNXC_TEST_LINK_FLAGS : "-lm";
     CU_ASSERT_EQUAL_FATAL(run(&out, "/usr/bin/env", "cc", "-Wall", "-Wextra", "-Werror", inc, "-I" ONNXC_BUILD_DIR "/runtime", src, "-o",
-                              exe, lib, ONNXC_BUILD_DIR "/runtime/libonnxc_rt.a", rpath, "-lm", "-lpthread", NULL),
+                              exe, lib, ONNXC_BUILD_DIR "/runtime/libonnxc_rt.a", rpath, san, "-lm", "-lpthread", NULL),
                           0);
     CU_ASSERT_EQUAL(run(&out, exe, INPUTS "/x_12x12.npy", NULL), 0);
     TU_ASSERT_CONTAINS(out, "entries 3, t has 144 tokens, sum ");
