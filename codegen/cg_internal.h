@@ -14,6 +14,15 @@ typedef struct {
     const void *data; /* CONST data */
     uint64_t bytes;
     int32_t value;    /* IR value, -1 for constants made by lowering */
+    /* PREPARED (offset: in this program's prepared area): the task that
+       makes it from constant buffer src when a context is created, and
+       what identifies that derivation apart from buffer indices (equal
+       keys on equal sources make equal data, made once per model) */
+    const cg_lowered *prep;
+    const char *prep_name;
+    int32_t src;
+    const void *key;
+    size_t key_size;
 } cg_buf_info;
 
 /* Microkernel shapes (mr, nv) chosen for the GEMMs of nodes with constant
@@ -40,6 +49,8 @@ struct cg_program {
     cg_pins *pins; /* NULL: every GEMM chooses its own shape */
     cg_precision precision;
     uint8_t *heads; /* per node: an output head kept in fp32 (lower_dense.c, on first use) */
+    uint64_t prepared_bytes; /* PREPARED buffers, 64-byte aligned offsets */
+    void *prepared_mem;      /* their memory for native runs (cg_program_alloc_prepared) */
 };
 
 /* Plans memory, assigns buffers and lowers every node. */
@@ -61,6 +72,16 @@ void cg_pin_kernel(const cg_program *p, int32_t *mr, int32_t *nv);
 /* The same for another per-node choice that decides a weight's packing
    (e.g. direct or Winograd convolution). */
 void cg_pin_choice(const cg_program *p, int32_t *choice);
+/* A PREPARED buffer of `bytes`, made from constant buffer src by a task
+ * given later with cg_set_prep; key (key_size bytes, copied) identifies
+ * the derivation. Returns its index or -1 (out of memory). */
+int32_t cg_prepared(cg_program *p, uint64_t bytes, int32_t src, const void *key, size_t key_size);
+/* The task that fills PREPARED buffer buf (copied, descriptor included);
+ * name: the node it serves. */
+ir_status cg_set_prep(cg_program *p, int32_t buf, const cg_lowered *prep, const char *name, ir_diag *d);
+/* Memory for the PREPARED buffers of a native run (tests; freed with the
+ * program); false if out of memory. The caller runs the preps. */
+bool cg_program_alloc_prepared(cg_program *p);
 /* Resolves every buffer's address for a native run (tests). */
 void cg_program_bind(const cg_program *p, void *arena, const void *const *inputs, void *const *outputs,
                      void **bufs);

@@ -16,6 +16,15 @@ typedef struct {
     uint32_t users; /* bit e: entry e */
 } cg_const_global;
 
+/* A prepared buffer of the model: made from constant global src by the
+ * derivation `key`, at `offset` in the prepared area. */
+typedef struct {
+    LLVMValueRef src;
+    const void *key;
+    size_t key_size;
+    uint64_t bytes, offset;
+} cg_prep_global;
+
 struct cg_module {
     char name[128];
     cg_options opt;
@@ -24,6 +33,8 @@ struct cg_module {
     cg_pins *pins;
     cg_const_global *consts; /* deduplicated by content */
     uint32_t n_consts, cap_consts;
+    cg_prep_global *preps; /* deduplicated by source and derivation */
+    uint32_t n_preps, cap_preps;
     LLVMContextRef ctx;
     bool own_ctx;
     LLVMModuleRef mod;

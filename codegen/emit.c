@@ -88,21 +88,20 @@ static LLVMValueRef cstring(cg_module *m, const char *s)
     return const_bytes(m, "str", s, strlen(s) + 1, 1);
 }
 
-/* eE_node_i_p(bufs, task, scratch) { onnxc_k_K(&eE_desc_i_p, bufs, task, scratch); }
- * for phase p of node i of entry E. */
-static ir_status emit_node(cg_module *m, uint32_t e, uint32_t i, uint32_t phase, const cg_lowered *ln,
-                           LLVMValueRef *fn_out, ir_diag *d)
+/* SYM(bufs, task, scratch) { onnxc_k_K(&SYM_desc, bufs, task, scratch); }:
+ * eE_node_i_p for phase p of node i of entry E, eE_prep_b for the prep of
+ * buffer b; `node` names the node in messages. */
+static ir_status emit_task(cg_module *m, const char *sym, const char *node, const cg_lowered *ln, LLVMValueRef *fn_out,
+                           ir_diag *d)
 {
     char name[160];
     snprintf(name, sizeof name, "onnxc_k_%s", ln->kernel);
     LLVMValueRef kernel = LLVMGetNamedFunction(m->mod, name);
     if (!kernel || LLVMIsDeclaration(kernel))
-        return ir_fail(d, IR_ERR_INTERNAL, "node '%s': kernel %s is not in the kernel bitcode",
-                       ir_q(m->progs[e]->g->nodes[i].name), name);
-    snprintf(name, sizeof name, "e%u_desc_%u_%u", e, i, phase);
+        return ir_fail(d, IR_ERR_INTERNAL, "node '%s': kernel %s is not in the kernel bitcode", ir_q(node), name);
+    snprintf(name, sizeof name, "%s_desc", sym);
     LLVMValueRef desc = const_bytes(m, name, ln->desc, ln->desc_size, 64);
-    snprintf(name, sizeof name, "e%u_node_%u_%u", e, i, phase);
-    LLVMValueRef fn = LLVMAddFunction(m->mod, name, m->task_ty);
+    LLVMValueRef fn = LLVMAddFunction(m->mod, sym, m->task_ty);
     LLVMSetLinkage(fn, LLVMInternalLinkage);
     LLVMBasicBlockRef bb = LLVMAppendBasicBlockInContext(m->ctx, fn, "entry");
     LLVMBuilderRef b = LLVMCreateBuilderInContext(m->ctx);
@@ -170,14 +169,8 @@ static LLVMValueRef shared_const(cg_module *m, uint32_t e, const void *data, uin
             return c->gv;
         }
     }
-    if (m->n_consts == m->cap_consts) {
-        uint32_t nc = m->cap_consts ? 2 * m->cap_consts : 256;
-        cg_const_global *ng = realloc(m->consts, nc * sizeof *ng);
-        if (!ng)
-            return NULL;
-        m->consts = ng;
-        m->cap_consts = nc;
-    }
+    if (!IR_GROW(m->consts, m->cap_consts, m->n_consts, 256))
+        return NULL;
     char name[64];
     snprintf(name, sizeof name, "const_%u", m->n_consts);
     LLVMValueRef gv = const_bytes(m, name, data, bytes, 64);
@@ -186,7 +179,33 @@ static LLVMValueRef shared_const(cg_module *m, uint32_t e, const void *data, uin
     return gv;
 }
 
-static ir_status buf_descs(cg_module *m, uint32_t e, LLVMValueRef *out, ir_diag *d)
+/* The model's offset of prepared buffer b of entry e: an earlier one made
+ * from the same constant by the same derivation, else a new one (*fresh:
+ * entry e runs its prep). UINT64_MAX if out of memory. */
+static uint64_t shared_prep(cg_module *m, uint32_t e, const cg_buf_info *b, bool *fresh)
+{
+    const cg_buf_info *src = &m->progs[e]->bufs[b->src];
+    LLVMValueRef gv = shared_const(m, e, src->data, src->bytes);
+    *fresh = false;
+    if (!gv)
+        return UINT64_MAX;
+    for (uint32_t i = 0; i < m->n_preps; i++) {
+        const cg_prep_global *q = &m->preps[i];
+        if (q->src == gv && q->bytes == b->bytes && q->key_size == b->key_size &&
+            !memcmp(q->key, b->key, b->key_size))
+            return q->offset;
+    }
+    if (!IR_GROW(m->preps, m->cap_preps, m->n_preps, 64))
+        return UINT64_MAX;
+    uint64_t off = m->stats.prepared_bytes;
+    m->preps[m->n_preps++] = (cg_prep_global){gv, b->key, b->key_size, b->bytes, off};
+    m->stats.prepared_bytes += (b->bytes + 63) / 64 * 64;
+    *fresh = true;
+    return off;
+}
+
+/* Entry e's buffer table; fresh[i]: entry e makes prepared buffer i. */
+static ir_status buf_descs(cg_module *m, uint32_t e, LLVMValueRef *out, bool *fresh, ir_diag *d)
 {
     const cg_program *p = m->progs[e];
     LLVMValueRef *items = calloc(p->n_bufs + 1, sizeof *items);
@@ -195,9 +214,12 @@ static ir_status buf_descs(cg_module *m, uint32_t e, LLVMValueRef *out, ir_diag 
     for (uint32_t i = 0; !st && i < p->n_bufs; i++) {
         const cg_buf_info *b = &p->bufs[i];
         LLVMValueRef data = null;
+        uint64_t offset = b->offset;
         if (b->kind == ONNXC_BUF_CONST && !(data = shared_const(m, e, b->data, b->bytes)))
             st = ir_fail(d, IR_ERR_NOMEM, "out of memory");
-        LLVMValueRef f[4] = {i32c(m, b->kind), i32c(m, b->index), i64c(m, (int64_t)b->offset), data};
+        if (b->kind == ONNXC_BUF_PREPARED && (offset = shared_prep(m, e, b, &fresh[i])) == UINT64_MAX)
+            st = ir_fail(d, IR_ERR_NOMEM, "out of memory");
+        LLVMValueRef f[4] = {i32c(m, b->kind), i32c(m, b->index), i64c(m, (int64_t)offset), data};
         items[i] = LLVMConstNamedStruct(m->buf_ty, f, 4);
     }
     char name[32];
@@ -228,7 +250,9 @@ static ir_status node_descs(cg_module *m, uint32_t e, LLVMValueRef *out, uint32_
         uint32_t phase = 0;
         for (const cg_lowered *ph = &p->nodes[i]; ph; ph = ph->next, phase++) {
             LLVMValueRef fn = NULL;
-            ir_status st = emit_node(m, e, i, phase, ph, &fn, d);
+            char sym[64];
+            snprintf(sym, sizeof sym, "e%u_node_%u_%u", e, i, phase);
+            ir_status st = emit_task(m, sym, n->name, ph, &fn, d);
             if (st) {
                 free(items);
                 return st;
@@ -246,6 +270,44 @@ static ir_status node_descs(cg_module *m, uint32_t e, LLVMValueRef *out, uint32_
     snprintf(sym, sizeof sym, "e%u_nodes", e);
     *out = array_global(m, sym, m->node_ty, items, total);
     *count = total;
+    free(items);
+    return IR_OK;
+}
+
+/* The preps entry e runs at creation: those of its fresh prepared buffers. */
+static ir_status prep_descs(cg_module *m, uint32_t e, const bool *fresh, LLVMValueRef *out, uint32_t *count,
+                            ir_diag *d)
+{
+    const cg_program *p = m->progs[e];
+    LLVMValueRef *items = calloc(p->n_bufs + 1, sizeof *items);
+    if (!items)
+        return ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    uint32_t k = 0;
+    for (uint32_t i = 0; i < p->n_bufs; i++) {
+        const cg_buf_info *b = &p->bufs[i];
+        if (!fresh[i])
+            continue;
+        if (!b->prep) {
+            free(items);
+            return ir_fail(d, IR_ERR_INTERNAL, "prepared buffer %u has no task that makes it", i);
+        }
+        char sym[64], name[300];
+        snprintf(sym, sizeof sym, "e%u_prep_%u", e, i);
+        LLVMValueRef fn = NULL;
+        ir_status st = emit_task(m, sym, b->prep_name, b->prep, &fn, d);
+        if (st) {
+            free(items);
+            return st;
+        }
+        snprintf(name, sizeof name, "%.250s [%s]", b->prep_name, b->prep->kernel);
+        LLVMValueRef f[5] = {fn, i64c(m, b->prep->n_tasks), cstring(m, name), cstring(m, "onnxc.prepare"),
+                             LLVMConstReal(LLVMDoubleTypeInContext(m->ctx), b->prep->flops)};
+        items[k++] = LLVMConstNamedStruct(m->node_ty, f, 5);
+    }
+    char sym[32];
+    snprintf(sym, sizeof sym, "e%u_preps", e);
+    *out = k ? array_global(m, sym, m->node_ty, items, k) : LLVMConstPointerNull(m->ptr_ty);
+    *count = k;
     free(items);
     return IR_OK;
 }
@@ -268,11 +330,11 @@ static void make_types(cg_module *m)
     LLVMTypeRef tf[4] = {m->ptr_ty, i32, i32, LLVMArrayType2(i64, ONNXC_MAX_RANK)};
     LLVMStructSetBody(m->tensor_ty, tf, 4, 0);
     m->entry_ty = LLVMStructCreateNamed(c, "onnxc_entry");
-    LLVMTypeRef ef[8] = {i64, i64, m->ptr_ty, m->ptr_ty, i32, m->ptr_ty, i32, m->ptr_ty};
-    LLVMStructSetBody(m->entry_ty, ef, 8, 0);
+    LLVMTypeRef ef[10] = {i64, i64, m->ptr_ty, m->ptr_ty, i32, m->ptr_ty, i32, m->ptr_ty, i32, m->ptr_ty};
+    LLVMStructSetBody(m->entry_ty, ef, 10, 0);
     m->model_ty = LLVMStructCreateNamed(c, "onnxc_model");
-    LLVMTypeRef mf[7] = {i32, i32, m->ptr_ty, i32, i32, i32, m->ptr_ty};
-    LLVMStructSetBody(m->model_ty, mf, 7, 0);
+    LLVMTypeRef mf[8] = {i32, i32, m->ptr_ty, i32, i32, i32, m->ptr_ty, i64};
+    LLVMStructSetBody(m->model_ty, mf, 8, 0);
 }
 
 /* Entry e's onnxc_entry constant; fills its statistics. */
@@ -280,22 +342,26 @@ static ir_status emit_entry(cg_module *m, uint32_t e, LLVMValueRef *out, ir_diag
 {
     const cg_program *p = m->progs[e];
     const ir_graph *g = p->g;
-    LLVMValueRef nodes = NULL, bufs = NULL;
-    uint32_t n_nodes = 0;
-    ir_status st = node_descs(m, e, &nodes, &n_nodes, d);
+    LLVMValueRef nodes = NULL, bufs = NULL, preps = NULL;
+    uint32_t n_nodes = 0, n_preps = 0;
+    bool *fresh = calloc(p->n_bufs + 1, sizeof *fresh);
+    ir_status st = fresh ? node_descs(m, e, &nodes, &n_nodes, d) : ir_fail(d, IR_ERR_NOMEM, "out of memory");
     if (!st)
-        st = buf_descs(m, e, &bufs, d);
+        st = buf_descs(m, e, &bufs, fresh, d);
+    if (!st)
+        st = prep_descs(m, e, fresh, &preps, &n_preps, d);
+    free(fresh);
     if (st)
         return st;
     uint64_t arena = (p->plan.arena_bytes + 63) / 64 * 64;
     char in[32], outs[32];
     snprintf(in, sizeof in, "e%u_inputs", e);
     snprintf(outs, sizeof outs, "e%u_outputs", e);
-    LLVMValueRef f[8] = {i64c(m, (int64_t)arena), i64c(m, (int64_t)p->scratch_bytes),
+    LLVMValueRef f[10] = {i64c(m, (int64_t)arena), i64c(m, (int64_t)p->scratch_bytes),
                          tensor_descs(m, g, in, g->inputs, g->n_inputs),
                          tensor_descs(m, g, outs, g->outputs, g->n_outputs), i32c(m, p->n_bufs), bufs,
-                         i32c(m, n_nodes), nodes};
-    *out = LLVMConstNamedStruct(m->entry_ty, f, 8);
+                         i32c(m, n_nodes), nodes, i32c(m, n_preps), preps};
+    *out = LLVMConstNamedStruct(m->entry_ty, f, 10);
     cg_entry_stats *es = &m->stats.entries[e];
     es->nodes = g->n_nodes;
     es->arena_bytes = arena;
@@ -333,12 +399,13 @@ static ir_status emit_model(cg_module *m, ir_diag *d)
     }
     m->stats.n_entries = m->n_progs;
     const_stats(m);
-    LLVMValueRef f[7] = {i32c(m, ONNXC_MODEL_ABI), i32c(m, (int32_t)cg_target_cpu_needs(m)), cstring(m, m->name), i32c(m, g->n_inputs), i32c(m, g->n_outputs),
-                         i32c(m, m->n_progs), array_global(m, "entries", m->entry_ty, entries, m->n_progs)};
+    LLVMValueRef f[8] = {i32c(m, ONNXC_MODEL_ABI), i32c(m, (int32_t)cg_target_cpu_needs(m)), cstring(m, m->name), i32c(m, g->n_inputs), i32c(m, g->n_outputs),
+                         i32c(m, m->n_progs), array_global(m, "entries", m->entry_ty, entries, m->n_progs),
+                         i64c(m, (int64_t)m->stats.prepared_bytes)};
     char sym[200];
     snprintf(sym, sizeof sym, "%s_model", m->name);
     LLVMValueRef gv = LLVMAddGlobal(m->mod, m->model_ty, sym);
-    LLVMSetInitializer(gv, LLVMConstNamedStruct(m->model_ty, f, 7));
+    LLVMSetInitializer(gv, LLVMConstNamedStruct(m->model_ty, f, 8));
     LLVMSetGlobalConstant(gv, 1);
     LLVMSetLinkage(gv, LLVMExternalLinkage);
     m->model_gv = gv;
@@ -448,6 +515,7 @@ void cg_module_free(cg_module *m)
     free(m->progs);
     cg_pins_free(m->pins);
     free(m->consts);
+    free(m->preps);
     free(m->cpu);
     free(m->features);
     free(m->triple);

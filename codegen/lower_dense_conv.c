@@ -98,10 +98,10 @@ ir_status cg_lower_conv(cg_program *p, const ir_node *n, cg_lowered *out, ir_dia
     k->y = cg_buf(p, n->outputs[0]);
     k->bias = b ? cg_buf(p, n->inputs[2]) : -1;
     k->res = r ? cg_buf(p, n->inputs[3]) : -1;
-    /* Winograd (lower_dense_wino.c) for eligible fp32 convolutions; bf16
-       ones run the direct kernel at twice the fp32 rate instead */
+    /* Winograd (lower_dense_wino.c), in float32, where its cost beats the
+       direct kernel's: the fp32 one, or the bf16 one at twice the rate */
     bool wino = false;
-    if (!k->bf16 && ((st = ld_conv_wino(p, n, k, out, &wino, d)) || wino))
+    if ((st = ld_conv_wino(p, n, k, out, &wino, d)) || wino)
         return st;
     k->w_pre = wc != NULL;
     k->w = wc ? (k->bf16 ? ld_prepack_a16 : ld_prepack_a)(p, wc, k->kdim, 1, k->mg, k->kdim, k->mr, groups, k->mg * k->kdim)

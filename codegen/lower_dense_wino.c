@@ -36,24 +36,6 @@
 static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static int64_t rup(int64_t a, int64_t b) { return cdiv(a, b) * b; }
 
-/* U[xi][m][c] = (G g Gt)[xi] for the 3x3 filter g = w[m][c]. */
-static void wino_weights(const float *w, int64_t m, int64_t c, float *u)
-{
-    static const double G[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                   {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                   {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
-    for (int64_t f = 0; f < m * c; f++) {
-        const float *g = w + f * 9;
-        double t[6][3];
-        for (int a = 0; a < 6; a++)
-            for (int j = 0; j < 3; j++)
-                t[a][j] = G[a][0] * g[j] + G[a][1] * g[3 + j] + G[a][2] * g[6 + j];
-        for (int a = 0; a < 6; a++)
-            for (int b = 0; b < 6; b++)
-                u[(a * 6 + b) * m * c + f] = (float)(t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2]);
-    }
-}
-
 /* Tiles per task and output-channel blocks: as many tiles as keep V in
  * L2, or all of them when that at most doubles V (deep layers on small
  * images, where the transformed weights dominate the traffic and each
@@ -87,13 +69,16 @@ static void wino_plan(const cg_program *p, struct k_wino *k)
     k->msub = msub < k->mc ? msub : k->mc;
 }
 
-/* Estimated cost of the direct and the Winograd convolution (per image). */
-static bool wino_pays(const struct k_wino *k)
+/* Estimated cost of the direct and the Winograd convolution (per image);
+ * a bf16 direct convolution's products cost half as much (vdpbf16ps does
+ * two multiply-adds per lane), its packing the same. */
+static bool wino_pays(const struct k_wino *k, bool bf16)
 {
     double m = (double)k->m, c = (double)k->c, pix = (double)(k->oh * k->ow);
     if (m * 9.0 * c * pix < MIN_DIRECT_MACS)
         return false;
-    double direct = 2.0 * m * 9.0 * c * pix * (9.0 * c + K_OVERHEAD) / (9.0 * c) + PACK_COST * 9.0 * c * pix;
+    double direct = (bf16 ? 1.0 : 2.0) * m * 9.0 * c * pix * (9.0 * c + K_OVERHEAD) / (9.0 * c) +
+                    PACK_COST * 9.0 * c * pix;
     double tiles = (double)(k->t_blocks * k->nbp);
     double wino = 2.0 * m * c * 36.0 * tiles * (c + K_OVERHEAD) / c +
                   IN_COST * c * (double)k->tiles * (double)k->m_blocks + OUT_COST * m * (double)k->tiles;
@@ -137,17 +122,30 @@ ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc,
     wino_plan(p, k);
     /* the entries of a multi-shape artifact share the first entry's choice,
        so that they share its packed weights */
-    int32_t use = (algo && !strcmp(algo, "winograd")) || wino_pays(k);
+    int32_t use = (algo && !strcmp(algo, "winograd")) || wino_pays(k, kc->bf16);
     cg_pin_choice(p, &use);
     if (!use)
         return IR_OK;
-    float *u = malloc((size_t)(36 * k->m * k->c) * sizeof *u);
-    if (!u)
-        return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
-    wino_weights(w, k->m, k->c, u);
-    k->u = ld_prepack_a(p, u, k->c, 1, k->m, k->c, k->mr, 36, k->m * k->c);
-    free(u);
+    /* U is four times the size of the filters: the artifact stores the
+       filters, and U is made from them when a context is created */
     k->upan = ld_packed_a_size(k->m, k->c, k->mr);
+    struct k_wino_prep *wp = cg_alloc(p, sizeof *wp);
+    if (!wp)
+        return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
+    memset(wp, 0, sizeof *wp);
+    wp->w = cg_buf(p, n->inputs[1]);
+    wp->mr = k->mr;
+    wp->m = k->m;
+    wp->c = k->c;
+    wp->upan = k->upan;
+    const int64_t key[4] = {k->m, k->c, k->mr, k->upan}; /* the derivation, buffer indices aside */
+    wp->u = k->u = cg_prepared(p, 4 * (uint64_t)(36 * k->upan), wp->w, key, sizeof key);
+    if (wp->w < 0 || k->u < 0)
+        return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
+    cg_lowered prep = {.kernel = "wino_prep", .desc = wp, .desc_size = sizeof *wp, .n_tasks = cdiv(k->m, k->mr)};
+    ir_status st = cg_set_prep(p, k->u, &prep, n->name, d);
+    if (st)
+        return st;
     k->x = kc->x;
     k->y = kc->y;
     k->bias = kc->bias;
@@ -159,7 +157,8 @@ ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc,
     out->desc = k;
     out->desc_size = sizeof *k;
     out->n_tasks = k->batch * k->t_blocks * k->m_blocks;
-    out->scratch_bytes = 4 * (uint64_t)(36 * k->c * k->nbp + 36 * k->msub * k->nbp + 40 * nr + 6 * (4 * nr + 8)) + 64;
+    /* V, M, the transforms' rows (6 x (4 nr + 32) floats, dense_wino.c) and the input rows */
+    out->scratch_bytes = 4 * (uint64_t)(36 * k->c * k->nbp + 36 * k->msub * k->nbp + 12 * (4 * nr + 32)) + 64;
     out->flops = 2.0 * (double)k->batch * (double)k->m * (double)(k->oh * k->ow) * 9.0 * (double)k->c;
     *used = true;
     return IR_OK;

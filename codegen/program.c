@@ -39,14 +39,8 @@ void *cg_alloc(cg_program *p, size_t bytes) { return ir_arena_alloc(p->arena, by
 
 static int32_t add_buf(cg_program *p, cg_buf_info b)
 {
-    if (p->n_bufs == p->cap_bufs) {
-        uint32_t nc = p->cap_bufs ? 2 * p->cap_bufs : 64;
-        cg_buf_info *nb = realloc(p->bufs, nc * sizeof *nb);
-        if (!nb)
-            return -1;
-        p->bufs = nb;
-        p->cap_bufs = nc;
-    }
+    if (!IR_GROW(p->bufs, p->cap_bufs, p->n_bufs, 64))
+        return -1;
     p->bufs[p->n_bufs] = b;
     return (int32_t)p->n_bufs++;
 }
@@ -59,6 +53,43 @@ int32_t cg_const(cg_program *p, const void *data, uint64_t bytes)
     if (bytes)
         memcpy(copy, data, (size_t)bytes);
     return add_buf(p, (cg_buf_info){ONNXC_BUF_CONST, 0, 0, copy, bytes, -1});
+}
+
+int32_t cg_prepared(cg_program *p, uint64_t bytes, int32_t src, const void *key, size_t key_size)
+{
+    void *k = ir_arena_alloc(p->arena, key_size ? key_size : 1, 8);
+    if (!k || src < 0)
+        return -1;
+    memcpy(k, key, key_size);
+    cg_buf_info b = {ONNXC_BUF_PREPARED, 0, p->prepared_bytes, NULL, bytes, -1, NULL, NULL, src, k, key_size};
+    p->prepared_bytes += (bytes + 63) / 64 * 64;
+    return add_buf(p, b);
+}
+
+ir_status cg_set_prep(cg_program *p, int32_t buf, const cg_lowered *prep, const char *name, ir_diag *d)
+{
+    cg_lowered *l = cg_alloc(p, sizeof *l);
+    void *desc = cg_alloc(p, prep->desc_size);
+    char *nm = cg_alloc(p, strlen(name) + 1);
+    if (!l || !desc || !nm || buf < 0 || (uint32_t)buf >= p->n_bufs)
+        return ir_fail(d, IR_ERR_NOMEM, "out of memory");
+    *l = *prep;
+    memcpy(desc, prep->desc, prep->desc_size);
+    l->desc = desc;
+    l->next = NULL;
+    strcpy(nm, name);
+    p->bufs[buf].prep = l;
+    p->bufs[buf].prep_name = nm;
+    if (l->scratch_bytes > p->scratch_bytes)
+        p->scratch_bytes = (l->scratch_bytes + 63) / 64 * 64;
+    return IR_OK;
+}
+
+bool cg_program_alloc_prepared(cg_program *p)
+{
+    if (!p->prepared_mem && p->prepared_bytes)
+        p->prepared_mem = aligned_alloc(64, (size_t)p->prepared_bytes);
+    return p->prepared_mem || !p->prepared_bytes;
 }
 
 int32_t cg_temp(cg_program *p, uint64_t bytes)
@@ -172,14 +203,8 @@ void cg_pin_kernel(const cg_program *p, int32_t *mr, int32_t *nv)
             return;
         }
     }
-    if (t->n == t->cap) {
-        uint32_t nc = t->cap ? 2 * t->cap : 64;
-        pin *ni = realloc(t->items, nc * sizeof *ni);
-        if (!ni)
-            return; /* unpinned: the weight may be stored twice, nothing worse */
-        t->items = ni;
-        t->cap = nc;
-    }
+    if (!IR_GROW(t->items, t->cap, t->n, 64))
+        return; /* unpinned: the weight may be stored twice, nothing worse */
     char *name = strdup(t->node);
     if (name)
         t->items[t->n++] = (pin){t->hash, name, t->dup, seq, *mr, *nv};
@@ -320,6 +345,7 @@ void cg_program_free(cg_program *p)
     free(p->bufs);
     free(p->buf_of);
     free(p->nodes);
+    free(p->prepared_mem);
     ir_arena_free(p->arena);
     free(p);
 }
@@ -332,6 +358,7 @@ void cg_program_bind(const cg_program *p, void *arena, const void *const *inputs
         case ONNXC_BUF_ARENA: bufs[i] = (char *)arena + b->offset; break;
         case ONNXC_BUF_INPUT: bufs[i] = (void *)(uintptr_t)inputs[b->index]; break;
         case ONNXC_BUF_OUTPUT: bufs[i] = outputs[b->index]; break;
+        case ONNXC_BUF_PREPARED: bufs[i] = p->prepared_mem ? (char *)p->prepared_mem + b->offset : NULL; break;
         default: bufs[i] = (void *)(uintptr_t)b->data;
         }
     }

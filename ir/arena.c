@@ -117,3 +117,19 @@ char *ir_arena_strdup(ir_arena *a, const char *s)
 size_t ir_arena_used(const ir_arena *a) { return a->total; }
 
 void ir_arena_set_budget(ir_arena *a, size_t bytes) { a->budget = bytes; }
+
+bool ir_grow(void *items, uint32_t *cap, uint32_t n, size_t elem, uint32_t first)
+{
+    if (n < *cap)
+        return true;
+    uint32_t nc = *cap ? 2 * *cap : first;
+    if (nc <= *cap || (size_t)nc > SIZE_MAX / elem)
+        return false;
+    void *old, *grown;
+    memcpy(&old, items, sizeof old);
+    if (!(grown = realloc(old, (size_t)nc * elem)))
+        return false;
+    memcpy(items, &grown, sizeof grown);
+    *cap = nc;
+    return true;
+}

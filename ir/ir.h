@@ -68,6 +68,12 @@ void ir_arena_free(ir_arena *a);
 /* Returns zeroed memory aligned to align (a power of two <= 4096), or NULL
  * when out of memory or past the arena's budget. */
 void *ir_arena_alloc(ir_arena *a, size_t size, size_t align);
+/* Room for one more element in a growing array: *(T **)items holds *cap
+ * elements of elem bytes, n of them in use; when full it doubles (to
+ * `first` from empty). False if out of memory (the array unchanged).
+ * IR_GROW(arr, cap, n, first) for a T *arr. */
+bool ir_grow(void *items, uint32_t *cap, uint32_t n, size_t elem, uint32_t first);
+#define IR_GROW(arr, cap, n, first) ir_grow(&(arr), &(cap), (n), sizeof *(arr), (first))
 char *ir_arena_strdup(ir_arena *a, const char *s);
 char *ir_arena_strndup(ir_arena *a, const char *s, size_t n);
 size_t ir_arena_used(const ir_arena *a);

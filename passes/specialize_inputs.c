@@ -62,14 +62,8 @@ static bool add_use(const ir_graph *g, use_list *l, int32_t v, int32_t ni, bool 
     for (uint32_t i = 0; i < l->n; i++)
         if (l->u[i].input == k)
             return true;
-    if (l->n == l->cap) {
-        uint32_t nc = l->cap ? 2 * l->cap : 8;
-        value_use *p = realloc(l->u, nc * sizeof *p);
-        if (!p)
-            return false;
-        l->u = p;
-        l->cap = nc;
-    }
+    if (!IR_GROW(l->u, l->cap, l->n, 8))
+        return false;
     l->u[l->n++] = (value_use){k, ni, mode};
     return true;
 }

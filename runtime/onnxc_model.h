@@ -15,14 +15,22 @@
  * point into one copy of the weights. Every entry has the model's inputs
  * and outputs, by the same names and dtypes, in the same order; only their
  * dimensions differ. A model compiled for one shape has one entry.
+ * Prepared buffers hold data a model derives from its constants when a
+ * context is created, where storing it would make the artifact larger than
+ * computing it (Winograd-transformed convolution weights are four times
+ * the size of the 3x3 filters they come from): onnxc_create allocates the
+ * model's prepared area, runs every entry's `preps` (task functions like
+ * the nodes', on that entry's buffer table) in entry order, and from then
+ * on the area is read-only. Entries that share a prepared buffer share its
+ * offset; only the first entry that uses it lists the prep that makes it.
  * ABI history: 1 one program per model; 2 a table of entries and the CPU
- * features the code needs. */
+ * features the code needs; 3 prepared buffers. */
 #ifndef ONNXC_MODEL_H
 #define ONNXC_MODEL_H
 
 #include <stdint.h>
 
-#define ONNXC_MODEL_ABI 2
+#define ONNXC_MODEL_ABI 3
 #define ONNXC_MAX_RANK 8
 
 /* One node's work item. bufs[i] is buffer i's address for this run; scratch
@@ -41,13 +49,14 @@ enum {
     ONNXC_BUF_ARENA = 0,  /* workspace + offset */
     ONNXC_BUF_INPUT = 1,  /* the caller's input `index` */
     ONNXC_BUF_OUTPUT = 2, /* the caller's output `index` */
-    ONNXC_BUF_CONST = 3   /* constant data inside the artifact */
+    ONNXC_BUF_CONST = 3,  /* constant data inside the artifact */
+    ONNXC_BUF_PREPARED = 4 /* prepared area + offset, made at onnxc_create */
 };
 
 typedef struct {
     int32_t kind;
     int32_t index;   /* INPUT/OUTPUT: which one */
-    uint64_t offset; /* ARENA: byte offset, 64-byte aligned */
+    uint64_t offset; /* ARENA, PREPARED: byte offset, 64-byte aligned */
     const void *data; /* CONST: the data (64-byte aligned) */
 } onnxc_buf_desc;
 
@@ -73,6 +82,8 @@ typedef struct {
     const onnxc_buf_desc *bufs;
     uint32_t n_nodes;
     const onnxc_node_desc *nodes;
+    uint32_t n_preps;             /* run once, by onnxc_create, to fill prepared buffers */
+    const onnxc_node_desc *preps;
 } onnxc_entry;
 
 typedef struct {
@@ -82,6 +93,7 @@ typedef struct {
     uint32_t n_inputs, n_outputs;
     uint32_t n_entries; /* >= 1 */
     const onnxc_entry *entries;
+    uint64_t prepared_bytes; /* the prepared area (0: none) */
 } onnxc_model;
 
 #endif

@@ -29,6 +29,7 @@ struct onnxc_ctx {
     const onnxc_entry *e; /* the selected entry, what onnxc_run runs */
     rt_pool *pool;
     void *arena;       /* room for the largest entry's workspace */
+    void *prepared;    /* the model's prepared buffers (made once, at creation) */
     void **bufs;       /* the buffer table (room for the largest entry's), resolved per run */
     uint64_t *prof_ns; /* per node of the selected entry, summed over runs; NULL unless profiling */
     uint64_t prof_runs, prof_run_ns;

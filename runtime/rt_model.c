@@ -199,12 +199,18 @@ static bool entry_ok(const onnxc_model *m, const onnxc_entry *e)
             (b->kind == ONNXC_BUF_ARENA && b->offset <= e->arena_bytes && b->offset % 64 == 0) ||
             (b->kind == ONNXC_BUF_INPUT && b->index >= 0 && (uint32_t)b->index < m->n_inputs) ||
             (b->kind == ONNXC_BUF_OUTPUT && b->index >= 0 && (uint32_t)b->index < m->n_outputs) ||
+            (b->kind == ONNXC_BUF_PREPARED && b->offset < m->prepared_bytes && b->offset % 64 == 0) ||
             b->kind == ONNXC_BUF_CONST;
         if (!ok)
             return false;
     }
     for (uint32_t i = 0; i < e->n_nodes; i++)
         if (!e->nodes[i].fn || e->nodes[i].n_tasks < 0 || e->nodes[i].n_tasks > INT32_MAX)
+            return false;
+    if (e->n_preps && !e->preps)
+        return false;
+    for (uint32_t i = 0; i < e->n_preps; i++)
+        if (!e->preps[i].fn || e->preps[i].n_tasks < 0 || e->preps[i].n_tasks > INT32_MAX)
             return false;
     return true;
 }
@@ -274,6 +280,22 @@ static void bind_entry(onnxc_ctx *c, uint32_t k)
             c->bufs[i] = c->arena ? (char *)c->arena + b->offset : NULL;
         else if (b->kind == ONNXC_BUF_CONST)
             c->bufs[i] = (void *)(uintptr_t)b->data;
+        else if (b->kind == ONNXC_BUF_PREPARED)
+            c->bufs[i] = (char *)c->prepared + b->offset;
+    }
+}
+
+/* Fills the prepared area: every entry's preps, in entry order (a later
+ * entry may read what an earlier one made). */
+static void prepare(onnxc_ctx *c)
+{
+    for (uint32_t k = 0; k < c->m->n_entries; k++) {
+        const onnxc_entry *e = &c->m->entries[k];
+        if (!e->n_preps)
+            continue;
+        bind_entry(c, k);
+        for (uint32_t i = 0; i < e->n_preps; i++)
+            onnxc_rt_pool_run(c->pool, e->preps[i].fn, c->bufs, e->preps[i].n_tasks);
     }
 }
 
@@ -300,6 +322,13 @@ static onnxc_status ctx_alloc(onnxc_ctx *c, const onnxc_model *m, uint64_t *scra
         if (!c->arena)
             return ONNXC_ERR_NOMEM;
     }
+    if (m->prepared_bytes) {
+        if (m->prepared_bytes > SIZE_MAX - 63)
+            return ONNXC_ERR_NOMEM;
+        c->prepared = aligned_alloc(64, (size_t)(m->prepared_bytes + 63) / 64 * 64);
+        if (!c->prepared)
+            return ONNXC_ERR_NOMEM;
+    }
     return ONNXC_OK;
 }
 
@@ -316,6 +345,8 @@ onnxc_ctx *onnxc_create(const onnxc_model *m, int n_threads, onnxc_status *err)
         st = ctx_alloc(c, m, &scratch);
     if (!st)
         st = onnxc_rt_pool_create(thread_count(n_threads), scratch, &c->pool);
+    if (!st)
+        prepare(c);
     if (!st)
         st = onnxc_rt_profile_init(c);
     if (!st)
@@ -336,6 +367,7 @@ void onnxc_destroy(onnxc_ctx *c)
     onnxc_rt_pool_destroy(c->pool);
     free(c->prof_ns);
     free(c->arena);
+    free(c->prepared);
     free(c->bufs);
     free(c);
 }

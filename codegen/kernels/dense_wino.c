@@ -22,10 +22,14 @@
 #include "dense_mk.h"
 #include "kabi.h"
 
-/* y = Bt x for the 6 points of F(4, 3) (interpolation at 0, +-1, +-2, inf). */
+/* y = Bt x for the 6 points of F(4, 3) (interpolation at 0, +-1, +-2, inf);
+ * on floats or on vectors of them (one tile per lane). */
 #define WINO_BT(y0, y1, y2, y3, y4, y5, x0, x1, x2, x3, x4, x5)                                                 \
     do {                                                                                                          \
-        float a_ = (x4) - 4.0f * (x2), b_ = (x3) - 4.0f * (x1), c_ = (x4) - (x2), e_ = 2.0f * ((x3) - (x1));    \
+        __auto_type a_ = (x4) - 4.0f * (x2);                                                                      \
+        __auto_type b_ = (x3) - 4.0f * (x1);                                                                      \
+        __auto_type c_ = (x4) - (x2);                                                                             \
+        __auto_type e_ = 2.0f * ((x3) - (x1));                                                                    \
         y0 = 4.0f * (x0) - 5.0f * (x2) + (x4);                                                                    \
         y1 = a_ + b_;                                                                                             \
         y2 = a_ - b_;                                                                                             \
@@ -37,12 +41,67 @@
 /* y = At x: the 4 outputs from the 6 points. */
 #define WINO_AT(y0, y1, y2, y3, x0, x1, x2, x3, x4, x5)                                                          \
     do {                                                                                                          \
-        float p_ = (x1) + (x2), m_ = (x1) - (x2), q_ = (x3) + (x4), n_ = (x3) - (x4);                           \
+        __auto_type p_ = (x1) + (x2);                                                                             \
+        __auto_type m_ = (x1) - (x2);                                                                             \
+        __auto_type q_ = (x3) + (x4);                                                                             \
+        __auto_type n_ = (x3) - (x4);                                                                             \
         y0 = (x0) + p_ + q_;                                                                                      \
         y1 = m_ + 2.0f * n_;                                                                                      \
         y2 = p_ + 4.0f * q_;                                                                                      \
         y3 = m_ + 8.0f * n_ + (x5);                                                                               \
     } while (0)
+
+/* The horizontal halves of the transforms work on 16 tiles at once: tile j
+ * of a group reads columns 4j .. 4j+5 of a row and writes columns 4j ..
+ * 4j+3, so a group's columns are dealt out to six vectors (x[k] lane j =
+ * r[4j + k]) and its four results woven back, by shuffles. */
+typedef float wino_v8 __attribute__((vector_size(32)));
+#define WINO_E8(a, b, k) __builtin_shufflevector(a, b, k, k + 4, k + 8, k + 12, k + 16, k + 20, k + 24, k + 28)
+#define WINO_CAT(a, b) __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+#define WINO_EVERY4(k) WINO_CAT((wino_v8)WINO_E8(l0, l1, k), (wino_v8)WINO_E8(l2, l3, k))
+
+/* x[k] lane j = r[4j + k] for k < 6, j < 16 (reads r[0 .. 79]). */
+DK_INLINE void wino_deal(const float *r, dk_v16 *x)
+{
+    dk_v16 l0 = *(const dk_v16u *)r, l1 = *(const dk_v16u *)(r + 16), l2 = *(const dk_v16u *)(r + 32);
+    dk_v16 l3 = *(const dk_v16u *)(r + 48), l4 = *(const dk_v16u *)(r + 64);
+    x[0] = WINO_EVERY4(0);
+    x[1] = WINO_EVERY4(1);
+    x[2] = WINO_EVERY4(2);
+    x[3] = WINO_EVERY4(3);
+    x[4] = __builtin_shufflevector(x[0], l4, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16);
+    x[5] = __builtin_shufflevector(x[1], l4, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 17);
+}
+
+/* o[4j + k] = y[k] lane j for k < 4, j < 16 (writes o[0 .. 63]). */
+DK_INLINE void wino_weave(float *o, const dk_v16 *y)
+{
+    dk_v16 lo01 = __builtin_shufflevector(y[0], y[1], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    dk_v16 lo23 = __builtin_shufflevector(y[2], y[3], 0, 16, 1, 17, 2, 18, 3, 19, 4, 20, 5, 21, 6, 22, 7, 23);
+    dk_v16 hi01 = __builtin_shufflevector(y[0], y[1], 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    dk_v16 hi23 = __builtin_shufflevector(y[2], y[3], 8, 24, 9, 25, 10, 26, 11, 27, 12, 28, 13, 29, 14, 30, 15, 31);
+    *(dk_v16u *)o = __builtin_shufflevector(lo01, lo23, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    *(dk_v16u *)(o + 16) =
+        __builtin_shufflevector(lo01, lo23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+    *(dk_v16u *)(o + 32) = __builtin_shufflevector(hi01, hi23, 0, 1, 16, 17, 2, 3, 18, 19, 4, 5, 20, 21, 6, 7, 22, 23);
+    *(dk_v16u *)(o + 48) =
+        __builtin_shufflevector(hi01, hi23, 8, 9, 24, 25, 10, 11, 26, 27, 12, 13, 28, 29, 14, 15, 30, 31);
+}
+
+/* The first n (<= 16) lanes of y to o. */
+DK_INLINE void wino_put(float *o, const dk_v16 *y, int64_t n)
+{
+    if (n == 16) {
+        *(dk_v16u *)o = *y;
+        return;
+    }
+    for (int64_t t = 0; t < n; t++)
+        o[t] = (*y)[t];
+}
+
+/* Row stride of the input rows and of their vertical transforms: a run of
+ * up to nr tiles in groups of 16 reads 64 columns per group plus 16. */
+#define WINO_BS(nr) (4 * (nr) + 32)
 
 /* A run of tiles of one tile row inside one B panel: first tile's column
  * in the task's block (jl), count, tile row and tile column. */
@@ -67,12 +126,12 @@ DK_INLINE wino_run wino_run_at(const struct k_wino *d, int64_t t, int64_t jl, in
 DK_INLINE void wino_rows(const struct k_wino *d, float *restrict buf, int64_t bs, const float *restrict xc,
                          const wino_run *r)
 {
-    int64_t w = 4 * r->len + 2, c0 = 4 * r->tw - d->pw;
+    int64_t w = 4 * r->len + 2, c0 = 4 * r->tw - d->pw, wv = 64 * ((r->len + 15) / 16) + 16;
     for (int64_t i = 0; i < 6; i++) {
         int64_t h = 4 * r->th - d->ph + i;
         float *o = buf + i * bs;
         if (h < 0 || h >= d->ih) {
-            for (int64_t t = 0; t < w; t++)
+            for (int64_t t = 0; t < wv; t++)
                 o[t] = 0.0f;
             continue;
         }
@@ -80,59 +139,68 @@ DK_INLINE void wino_rows(const struct k_wino *d, float *restrict buf, int64_t bs
         if (c0 >= 0 && c0 + w <= d->iw) {
             for (int64_t t = 0; t < w; t++)
                 o[t] = xr[c0 + t];
-            continue;
+        } else {
+            for (int64_t t = 0; t < w; t++)
+                o[t] = c0 + t >= 0 && c0 + t < d->iw ? xr[c0 + t] : 0.0f;
         }
-        for (int64_t t = 0; t < w; t++)
-            o[t] = c0 + t >= 0 && c0 + t < d->iw ? xr[c0 + t] : 0.0f;
+        for (int64_t t = w; t < wv; t++) /* what the vector passes read past the run */
+            o[t] = 0.0f;
     }
 }
 
 /* Input transform of one channel's run: V[xi][j] = (Bt d_j B)[xi] into the
- * panel columns at v (xi stride vs). tmp holds 36 x nr floats. */
-DK_INLINE void wino_in(float *restrict v, int64_t vs, const float *restrict buf, int64_t bs, float *restrict tmp,
-                       int64_t len, int64_t nr)
+ * panel columns at v (xi stride vs): down the columns first (contiguous
+ * vectors of the 6 input rows into u, 6 rows of stride bs), then along
+ * the rows, 16 tiles per vector. */
+DK_INLINE void wino_in(float *restrict v, int64_t vs, const float *restrict buf, int64_t bs, float *restrict u,
+                       int64_t len)
 {
-    for (int64_t i = 0; i < 6; i++) { /* rows: tmp[i][b][j] = (d_j B)[i][b] */
-        const float *x = buf + i * bs;
-        float *t0 = tmp + (i * 6) * nr;
-        for (int64_t j = 0; j < len; j++) {
-            const float *p = x + 4 * j;
-            WINO_BT(t0[j], t0[nr + j], t0[2 * nr + j], t0[3 * nr + j], t0[4 * nr + j], t0[5 * nr + j], p[0], p[1],
-                    p[2], p[3], p[4], p[5]);
+    int64_t groups = (len + 15) / 16, cols = 64 * groups + 16;
+    for (int64_t col = 0; col < cols; col += 16) {
+        dk_v16 x[6], y[6];
+        for (int i = 0; i < 6; i++)
+            x[i] = *(const dk_v16u *)(buf + i * bs + col);
+        WINO_BT(y[0], y[1], y[2], y[3], y[4], y[5], x[0], x[1], x[2], x[3], x[4], x[5]);
+        for (int a = 0; a < 6; a++)
+            *(dk_v16u *)(u + a * bs + col) = y[a];
+    }
+    for (int64_t a = 0; a < 6; a++)
+        for (int64_t g = 0; g < groups; g++) {
+            dk_v16 x[6], y[6];
+            wino_deal(u + a * bs + 64 * g, x);
+            WINO_BT(y[0], y[1], y[2], y[3], y[4], y[5], x[0], x[1], x[2], x[3], x[4], x[5]);
+            int64_t n = dk_min(16, len - 16 * g);
+            for (int b = 0; b < 6; b++)
+                wino_put(v + (a * 6 + b) * vs + 16 * g, &y[b], n);
         }
-    }
-    for (int64_t b = 0; b < 6; b++) { /* columns: v[a][b][j] = Bt tmp[.][b][j] */
-        const float *s = tmp + b * nr;
-        float *o = v + b * vs;
-        for (int64_t j = 0; j < len; j++)
-            WINO_BT(o[j], o[6 * vs + j], o[12 * vs + j], o[18 * vs + j], o[24 * vs + j], o[30 * vs + j], s[j],
-                    s[6 * nr + j], s[12 * nr + j], s[18 * nr + j], s[24 * nr + j], s[30 * nr + j]);
-    }
 }
 
 /* Output transform of output channel row `mrow` for one run, epilogue
  * included, into Y's channel plane yc. mp points at M[0][mrow][jl] (xi
- * stride ms); tmp holds 40 x nr floats. */
+ * stride ms; lanes past the run are read and ignored); rows holds 4 x
+ * WINO_BS(nr) floats. */
 DK_INLINE void wino_out(const struct k_wino *d, float *yc, const float *rc, float bias,
-                        const float *restrict mp, int64_t ms, float *restrict tmp, const wino_run *r, int64_t nr)
+                        const float *restrict mp, int64_t ms, float *restrict rows, const wino_run *r, int64_t nr)
 {
-    int64_t len = r->len;
-    float *s = tmp, *row = tmp + 24 * nr; /* s[a][b][j] = (At M_j)[a][b]; row: 4*nr outputs */
-    for (int64_t b = 0; b < 6; b++) {
-        const float *x = mp + b * ms;
-        for (int64_t j = 0; j < len; j++)
-            WINO_AT(s[b * nr + j], s[(6 + b) * nr + j], s[(12 + b) * nr + j], s[(18 + b) * nr + j], x[j],
-                    x[6 * ms + j], x[12 * ms + j], x[18 * ms + j], x[24 * ms + j], x[30 * ms + j]);
+    int64_t groups = (r->len + 15) / 16, rs = WINO_BS(nr);
+    int64_t ow0 = 4 * r->tw, cols = dk_min(4 * r->len, d->ow - ow0), nrow = dk_min(4, d->oh - 4 * r->th);
+    for (int64_t g = 0; g < groups; g++) {
+        dk_v16 s[4][6]; /* s[a][b] = (At M)[a][b], down the columns */
+        for (int b = 0; b < 6; b++) {
+            dk_v16 x[6];
+            for (int a = 0; a < 6; a++)
+                x[a] = *(const dk_v16u *)(mp + (a * 6 + b) * ms + 16 * g);
+            WINO_AT(s[0][b], s[1][b], s[2][b], s[3][b], x[0], x[1], x[2], x[3], x[4], x[5]);
+        }
+        for (int64_t a = 0; a < nrow; a++) {
+            dk_v16 y[4];
+            WINO_AT(y[0], y[1], y[2], y[3], s[a][0], s[a][1], s[a][2], s[a][3], s[a][4], s[a][5]);
+            wino_weave(rows + a * rs + 64 * g, y);
+        }
     }
-    int64_t ow0 = 4 * r->tw, cols = dk_min(4 * len, d->ow - ow0);
-    for (int64_t a = 0; a < 4; a++) {
+    for (int64_t a = 0; a < nrow; a++) {
         int64_t oh = 4 * r->th + a;
-        if (oh >= d->oh)
-            break;
-        const float *sa = s + a * 6 * nr;
-        for (int64_t j = 0; j < len; j++)
-            WINO_AT(row[4 * j], row[4 * j + 1], row[4 * j + 2], row[4 * j + 3], sa[j], sa[nr + j], sa[2 * nr + j],
-                    sa[3 * nr + j], sa[4 * nr + j], sa[5 * nr + j]);
+        const float *row = rows + a * rs;
         float *yr = yc + oh * d->ow + ow0;
         const float *rr = rc ? rc + oh * d->ow + ow0 : 0;
         for (int64_t t = 0; t < cols; t++) {
@@ -149,13 +217,13 @@ DK_INLINE void wino_out(const struct k_wino *d, float *yc, const float *rc, floa
 DK_INLINE void wino_transform_in(const struct k_wino *d, float *restrict V, const float *restrict X, float *buf,
                                  float *tmp, int64_t t0, int64_t nb, int64_t nr)
 {
-    int64_t bs = 4 * nr + 8, vs = d->c * d->nbp;
+    int64_t bs = WINO_BS(nr), vs = d->c * d->nbp;
     for (int64_t jl = 0; jl < nb;) {
         wino_run r = wino_run_at(d, t0 + jl, jl, nb - jl, nr);
         float *vp = V + (jl / nr) * d->c * nr + jl % nr;
         for (int64_t c = 0; c < d->c; c++) {
             wino_rows(d, buf, bs, X + c * d->ih * d->iw, &r);
-            wino_in(vp + c * nr, vs, buf, bs, tmp, r.len, nr);
+            wino_in(vp + c * nr, vs, buf, bs, tmp, r.len);
         }
         jl += r.len;
     }
@@ -175,7 +243,7 @@ KERNEL(wino)
     float *Y = (float *)bufs[d->y] + img * d->m * d->oh * d->ow;
     const float *R = d->res >= 0 ? (const float *)bufs[d->res] + img * d->m * d->oh * d->ow : 0;
     const float *B = d->bias >= 0 ? (const float *)bufs[d->bias] : 0;
-    float *V = scratch, *M = V + 36 * d->c * d->nbp, *tmp = M + 36 * d->msub * d->nbp, *buf = tmp + 40 * nr;
+    float *V = scratch, *M = V + 36 * d->c * d->nbp, *tmp = M + 36 * d->msub * d->nbp, *buf = tmp + 6 * WINO_BS(nr);
     wino_transform_in(d, V, X, buf, tmp, t0, nb, nr);
     int64_t ms = d->msub * d->nbp;
     for (int64_t ma = m0; ma < m1; ma += d->msub) {
@@ -203,6 +271,36 @@ KERNEL(wino)
                 wino_out(d, yc, rc, B ? B[m] : 0.0f, M + i * d->nbp + jl, ms, tmp, &r, nr);
                 jl += r.len;
             }
+        }
+    }
+}
+
+/* One A panel of U = G g Gt for the rows [task * mr, task * mr + mr), in
+ * double precision (as exact as the float32 result can be). */
+KERNEL(wino_prep)
+{
+    static const double G[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6},
+                                   {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
+                                   {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
+    const float *w = (const float *)bufs[d->w];
+    float *u = (float *)bufs[d->u] + task * d->mr * d->c;
+    for (int64_t r = 0; r < d->mr; r++) {
+        int64_t i = task * d->mr + r;
+        for (int64_t c = 0; c < d->c; c++) {
+            float *o = u + c * d->mr + r;
+            if (i >= d->m) {
+                for (int xi = 0; xi < 36; xi++)
+                    o[xi * d->upan] = 0.0f;
+                continue;
+            }
+            const float *g = w + (i * d->c + c) * 9;
+            double t[6][3];
+            for (int a = 0; a < 6; a++)
+                for (int j = 0; j < 3; j++)
+                    t[a][j] = G[a][0] * g[j] + G[a][1] * g[3 + j] + G[a][2] * g[6 + j];
+            for (int a = 0; a < 6; a++)
+                for (int b = 0; b < 6; b++)
+                    o[(a * 6 + b) * d->upan] = (float)(t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2]);
         }
     }
 }

@@ -83,6 +83,15 @@ struct k_wino {
     int64_t th, tw, tiles, nb, nbp, mc, msub, t_blocks, m_blocks, upan;
 };
 
+/* The Winograd weights of a k_wino, made when a context is created: w [m,
+ * c, 3, 3] (the model's filters) into u: for each of the 36 points xi,
+ * U[xi] = G g Gt as A panels of mr rows (upan floats per point, rows past
+ * m zero). Tasks: one per panel. */
+struct k_wino_prep {
+    int32_t w, u, mr;
+    int64_t m, c, upan;
+};
+
 /* The core of multi-head attention on projected q [L*N rows], k, v [S*N
  * rows] (row r = seq * N + batch, head h at columns *_off + h*hd, row
  * strides *_rs): ctx = softmax(q k^T * scale + mask) v per (batch, head),

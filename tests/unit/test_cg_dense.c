@@ -21,6 +21,7 @@ KERNEL(gemm);
 KERNEL(gemm_multi);
 KERNEL(conv);
 KERNEL(wino);
+KERNEL(wino_prep);
 KERNEL(attn);
 KERNEL(layernorm);
 KERNEL(softmax);
@@ -38,6 +39,7 @@ WRAP(gemm)
 WRAP(gemm_multi)
 WRAP(conv)
 WRAP(wino)
+WRAP(wino_prep)
 WRAP(attn)
 WRAP(layernorm)
 WRAP(softmax)
@@ -46,7 +48,7 @@ static const struct {
     const char *name;
     kfn fn;
 } kernel_table[] = {{"gemm", run_gemm},     {"gemm_multi", run_gemm_multi}, {"conv", run_conv},
-                    {"wino", run_wino},
+                    {"wino", run_wino},     {"wino_prep", run_wino_prep},
                     {"attn", run_attn},     {"layernorm", run_layernorm},   {"softmax", run_softmax}};
 
 static kfn find_kernel(const char *name)
@@ -112,6 +114,19 @@ static bool run_program(const cg_program *p, void **bufs)
     uint64_t sb = p->scratch_bytes ? p->scratch_bytes : 64;
     float *scratch = guarded(sb);
     bool ok = scratch != NULL;
+    for (uint32_t i = 0; ok && i < p->n_bufs; i++) { /* what onnxc_create does: the prepared buffers first */
+        const cg_lowered *l = p->bufs[i].prep;
+        if (p->bufs[i].kind != ONNXC_BUF_PREPARED)
+            continue;
+        kfn fn = l ? find_kernel(l->kernel) : NULL;
+        CU_ASSERT(fn && bufs[i]);
+        if (!fn || !bufs[i]) {
+            ok = false;
+            break;
+        }
+        for (int64_t t = l->n_tasks - 1; t >= 0; t--)
+            fn(l->desc, bufs, t, scratch);
+    }
     for (uint32_t i = 0; ok && i < p->g->n_nodes; i++)
         for (const cg_lowered *l = &p->nodes[i]; ok && l; l = l->next) {
             kfn fn = find_kernel(l->kernel);
@@ -246,6 +261,7 @@ static void check_graph(const char *text, double rtol, double atol, int64_t min_
         outs[i] = guarded(value_bytes(g, g->outputs[i]));
     void *arena = guarded(p->plan.arena_bytes);
     void **bufs = calloc(p->n_bufs + 1, sizeof *bufs);
+    CU_ASSERT(cg_program_alloc_prepared(p));
     cg_program_bind(p, arena, (const void *const *)ins, outs, bufs);
     CU_ASSERT(run_program(p, bufs));
     if (bf16_ref)
