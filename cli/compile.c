@@ -365,9 +365,9 @@ static void summary_wino(const cg_stats *s)
 {
     if (s->wino_convs)
         fprintf(stderr, "onnxc:   %u convolution%s Winograd F(4x4,3x3)%s (ONNXC_CONV_ALGO=auto|direct|winograd); "
-                "their transformed weights, %.1f MB, are made from the stored filters at load\n",
+                "their transformed weights, %.1f MB (%llu bytes), are made from the stored filters at load\n",
                 s->wino_convs, s->wino_convs > 1 ? "s" : "", s->n_entries > 1 ? " in all entries" : "",
-                (double)s->prepared_bytes / 1e6);
+                (double)s->prepared_bytes / 1e6, (unsigned long long)s->prepared_bytes);
 }
 
 static void summary(const compile_opts *o, ir_graph *const *gs, const cg_module *m, double t0)

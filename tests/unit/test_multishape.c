@@ -61,6 +61,25 @@ static unsigned long long section_size(const char *obj, const char *name)
     return v;
 }
 
+/* Each entry of exe (SHAPES) gives the reference engine's outputs at its
+ * shape (written to tmp/TAG_SIZE). */
+static void entries_agree(const char *exe, const char *tag, char **out)
+{
+    static const char *const sizes[] = {"16x20", "20x16", "12x12"}, *const t_shape[] = {"[1,320,256]",
+                                                                                     "[1,320,256]", "[1,144,256]"};
+    for (int i = 0; i < 3; i++) {
+        char x[256], od[128];
+        snprintf(x, sizeof x, "x=%s/x_%s.npy", INPUTS, sizes[i]);
+        snprintf(od, sizeof od, "%s/%s_%s", tmp, tag, sizes[i]);
+        CU_ASSERT_EQUAL(run(out, exe, "--input", x, "--output-dir", od, NULL), 0);
+        TU_ASSERT_CONTAINS(*out, tu_path("t                    float32%s min ", t_shape[i]));
+        CU_ASSERT_EQUAL(run(out, ONNXC_BIN, "run", "--engine", "ref", MODEL, "-i", x, "--compare", od, NULL), 0);
+        TU_ASSERT_CONTAINS(*out, "compare y ");
+        TU_ASSERT_CONTAINS(*out, "compare t ");
+        CU_ASSERT(*out && !strstr(*out, "FAIL"));
+    }
+}
+
 static void test_entries_match_reference(void)
 {
     char *out = NULL, exe[128];
@@ -69,20 +88,7 @@ static void test_entries_match_reference(void)
     TU_ASSERT_CONTAINS(out, "(executable) in ");
     TU_ASSERT_CONTAINS(out, ", 3 entries\n");
     TU_ASSERT_CONTAINS(out, "onnxc:   entry 1: x [1,3,20,16]: ");
-    static const char *const sizes[] = {"16x20", "20x16", "12x12"}, *const t_shape[] = {"[1,320,256]",
-                                                                                     "[1,320,256]", "[1,144,256]"};
-    for (int i = 0; i < 3; i++) {
-        char x[256], od[128];
-        snprintf(x, sizeof x, "x=%s/x_%s.npy", INPUTS, sizes[i]);
-        snprintf(od, sizeof od, "%s/out_%s", tmp, sizes[i]);
-        CU_ASSERT_EQUAL(run(&out, exe, "--input", x, "--output-dir", od, NULL), 0);
-        TU_ASSERT_CONTAINS(out, tu_path("t                    float32%s min ", t_shape[i]));
-        /* the reference engine at this shape agrees with the entry's outputs */
-        CU_ASSERT_EQUAL(run(&out, ONNXC_BIN, "run", "--engine", "ref", MODEL, "-i", x, "--compare", od, NULL), 0);
-        TU_ASSERT_CONTAINS(out, "compare y ");
-        TU_ASSERT_CONTAINS(out, "compare t ");
-        CU_ASSERT(out && !strstr(out, "FAIL"));
-    }
+    entries_agree(exe, "out", &out);
     CU_ASSERT_EQUAL(run(&out, exe, "--input", "x=" INPUTS "/x_16x16.npy", NULL), 1);
     TU_ASSERT_CONTAINS(out, "x_16x16.npy: input 'x' has shape [1,3,16,16], the model was compiled for one of "
                             "[1,3,16,20], [1,3,20,16], [1,3,12,12]\n");
@@ -121,6 +127,53 @@ static void test_weights_once(void)
     TU_ASSERT_CONTAINS(h, "#define three_ENTRY1_INPUT_x_SHAPE {1, 3, 20, 16}\n");
     TU_ASSERT_CONTAINS(h, "#define three_ENTRY2_OUTPUT_t_SHAPE {1, 144, 256}\n");
     free(h);
+    free(out);
+}
+
+/* Whether files a and b hold the same bytes. */
+static bool same_file(const char *a, const char *b)
+{
+    size_t na = 0, nb = 0;
+    char *x = tu_read_file(a, &na), *y = tu_read_file(b, &nb);
+    bool same = x && y && na == nb && !memcmp(x, y, na);
+    free(x);
+    free(y);
+    return same;
+}
+
+/* Winograd forced on both 3x3 convolutions: their transformed weights are
+ * made when the model is loaded, once per model (the three entries share
+ * what the first one makes: the 3-shape artifact prepares the bytes of a
+ * 1-shape one), and every entry's outputs are bit for bit those of an
+ * artifact compiled for its shape alone. */
+static void test_prepared_once(void)
+{
+    static const char *const sizes[] = {"16x20", "20x16", "12x12"};
+    char *out = NULL, e3[128];
+    snprintf(e3, sizeof e3, "%s/wino3", tmp);
+    setenv("ONNXC_CONV_ALGO", "winograd", 1);
+    CU_ASSERT_EQUAL_FATAL(run(&out, ONNXC_BIN, "compile", MODEL, "-o", e3, "--input-shape", SHAPES, NULL), 0);
+    TU_ASSERT_CONTAINS(out, "onnxc:   6 convolutions Winograd F(4x4,3x3) in all entries");
+    unsigned long long three = reported_bytes(out, "transformed weights, ");
+    CU_ASSERT(three >= 4 * 36 * 64 * 32); /* w2's at least: 64 x 32 filters, 36 points */
+    for (int i = 0; i < 3; i++) {
+        char e1[128], shape[64], x[256], o1[128], o3[128];
+        snprintf(e1, sizeof e1, "%s/wino_%s", tmp, sizes[i]);
+        snprintf(shape, sizeof shape, "x:1x3x%s", sizes[i]);
+        CU_ASSERT_EQUAL_FATAL(run(&out, ONNXC_BIN, "compile", MODEL, "-o", e1, "--input-shape", shape, NULL), 0);
+        CU_ASSERT_EQUAL(reported_bytes(out, "transformed weights, "), three);
+        snprintf(x, sizeof x, "x=%s/x_%s.npy", INPUTS, sizes[i]);
+        snprintf(o1, sizeof o1, "%s/wino1_%s", tmp, sizes[i]);
+        snprintf(o3, sizeof o3, "%s/wino3_%s", tmp, sizes[i]);
+        CU_ASSERT_EQUAL(run(&out, e1, "--input", x, "--output-dir", o1, NULL), 0);
+        CU_ASSERT_EQUAL(run(&out, e3, "--input", x, "--output-dir", o3, NULL), 0);
+        CU_ASSERT(same_file(tu_path("%s/y.npy", o1), tu_path("%s/y.npy", o3)));
+        CU_ASSERT(same_file(tu_path("%s/t.npy", o1), tu_path("%s/t.npy", o3)));
+        /* and y, straight out of the second convolution, is within the usual tolerance */
+        CU_ASSERT_EQUAL(run(&out, ONNXC_BIN, "run", "--engine", "ref", MODEL, "-i", x, "--compare", o3, NULL), 1);
+        TU_ASSERT_CONTAINS(out, "beyond rtol 0.001 atol 0.0001: ok\n");
+    }
+    unsetenv("ONNXC_CONV_ALGO");
     free(out);
 }
 
@@ -235,6 +288,7 @@ int main(void)
     static const tu_case cases[] = {
         {"entries_match_reference", test_entries_match_reference},
         {"weights_once", test_weights_once},
+        {"prepared_once", test_prepared_once},
         {"library_api", test_library_api},
         {"usage_errors", test_usage_errors},
         {NULL, NULL},

@@ -142,6 +142,63 @@ static void test_run_results(void)
     onnxc_destroy(c);
 }
 
+/* The fixture with its weights made at creation instead of stored: buffer
+ * 2 becomes a prepared buffer (offset 64) that a prep copies, row by row,
+ * from a constant buffer 7 holding them. */
+static _Atomic int prep_calls;
+
+static void prep_rows(void *const *bufs, int64_t task, void *scratch)
+{
+    memcpy((float *)bufs[2] + task * COLS, (const float *)bufs[7] + task * COLS, COLS * sizeof(float));
+    prep_calls++;
+}
+
+static void test_prepared(void)
+{
+    const onnxc_entry *e0 = &rt_test_model.entries[0];
+    onnxc_buf_desc bufs[8];
+    memcpy(bufs, e0->bufs, e0->n_bufs * sizeof *bufs);
+    bufs[7] = (onnxc_buf_desc){ONNXC_BUF_CONST, 0, 0, e0->bufs[2].data};
+    bufs[2] = (onnxc_buf_desc){ONNXC_BUF_PREPARED, 0, 64, NULL};
+    const onnxc_node_desc preps[] = {{prep_rows, ROWS, "w", "onnxc.prepare", 0}};
+    onnxc_entry e = *e0;
+    e.n_bufs = 8;
+    e.bufs = bufs;
+    e.n_preps = 1;
+    e.preps = preps;
+    onnxc_model m = rt_test_model;
+    m.entries = &e;
+    m.prepared_bytes = 64 + N * sizeof(float);
+    onnxc_status st = ONNXC_ERR_THREAD;
+    prep_calls = 0;
+    onnxc_ctx *c = onnxc_create(&m, 2, &st);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+    CU_ASSERT_EQUAL(st, ONNXC_OK);
+    CU_ASSERT_EQUAL(prep_calls, ROWS); /* every task once, at creation */
+    io t;
+    for (int seed = 0; seed < 3; seed++) {
+        io_fill(&t, seed);
+        CU_ASSERT_EQUAL(io_run(c, &t), ONNXC_OK);
+        CU_ASSERT(io_check(&t));
+    }
+    CU_ASSERT_EQUAL(prep_calls, ROWS); /* and never again */
+    onnxc_destroy(c);
+    /* malformed: past the prepared area, unaligned, a prep table missing */
+    bufs[2].offset = m.prepared_bytes;
+    CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
+    CU_ASSERT_EQUAL(st, ONNXC_ERR_ARGUMENT);
+    bufs[2].offset = 32;
+    CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
+    bufs[2].offset = 64;
+    e.preps = NULL;
+    CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
+    CU_ASSERT_EQUAL(st, ONNXC_ERR_ARGUMENT);
+    e.preps = preps;
+    m.prepared_bytes = 0; /* a prepared buffer in a model without the area */
+    CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
+    CU_ASSERT_EQUAL(prep_calls, ROWS);
+}
+
 static void test_threads_identical(void)
 {
     io ref, t;
@@ -978,6 +1035,7 @@ static const tu_case cases[] = {
     {"pool_tasks", test_pool_tasks},
     {"pool_parallel", test_pool_parallel},
     {"create_errors", test_create_errors},
+    {"prepared", test_prepared},
     {"run_errors", test_run_errors},
     {"check_input", test_check_input},
     {"dtypes", test_dtypes},
