@@ -527,6 +527,28 @@ def bf16_check(out_dir, ref_dir):
                "pred_boxes max err %.3g (<= 0.01)" % (el, flips, int(clear.sum()), eb)
 
 
+def bf16_yardstick(a, export_args, inputs, ref_dir, ctx):
+    """What plain bf16 arithmetic does to the outputs: PyTorch with the operands of its
+    convolution and linear layers rounded to bf16 (bench/torch_bench.py --bf16-rounding),
+    judged like onnxc-bf16. (ok, text), or None when PyTorch cannot re-create the model."""
+    if export_args is None or len(inputs) != 1:
+        return None
+    out = os.path.join(ctx["bench_dir"], "out", "%s-torch-bf16-rounding" % ctx["tag"])
+    shutil.rmtree(out, ignore_errors=True)
+    log("bf16 yardstick: one PyTorch run with bf16-rounded operands (about 20 s for R50)")
+    cmd = [PY, os.path.join(ROOT, "bench", "torch_bench.py"), "--export-args", json.dumps(export_args),
+           "--input", list(inputs.values())[0], "--threads", str(max(a.threads)), "--bf16-rounding",
+           "--write", out]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=a.timeout,
+                           env=dict(os.environ, OMP_NUM_THREADS=str(max(a.threads))))
+    except subprocess.TimeoutExpired:
+        return False, "PyTorch timed out"
+    if r.returncode:
+        return False, "PyTorch failed: %s" % (r.stdout + r.stderr).strip().splitlines()[-1:]
+    return bf16_check(out, ref_dir)
+
+
 # ---- profile --------------------------------------------------------------------------------
 
 def parse_profile(text):
@@ -785,6 +807,13 @@ def report_accuracy(a, ctx, res, acc):
             ok, text = ctx["bf16"][k]
             L.append("")
             L.append("bf16 acceptance (%s, %d threads): %s — %s" % (k[0], k[1], "pass" if ok else "FAIL", text))
+    if ctx.get("bf16_yardstick"):
+        ok, text = ctx["bf16_yardstick"]
+        L.append("")
+        L.append("bf16 yardstick, PyTorch with the operands of its convolution and linear layers rounded to "
+                 "bf16, float32 sums, the first convolution and the heads kept float32 "
+                 "(`bench/torch_bench.py --bf16-rounding`: what plain bf16 rounding costs on this model; onnxc-bf16 "
+                 "also keeps its Winograd convolutions float32): %s — %s" % ("pass" if ok else "FAIL", text))
     return L
 
 
@@ -977,6 +1006,8 @@ def main(argv=None):
             acc[key] = compare(out, ref_dir, outs, a.rtol, a.atol)
             if key[0] == "onnxc-bf16":
                 ctx["bf16"][key] = bf16_check(out, ref_dir)
+    if "onnxc-bf16" in a.engines and ref_dir:
+        ctx["bf16_yardstick"] = bf16_yardstick(a, export_args, inputs, ref_dir, ctx)
     text = report(a, ctx, res, acc, profiles)
     print(text)
     if a.results:

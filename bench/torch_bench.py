@@ -12,7 +12,13 @@ outputs (PyTorch's own, computed at export) confirms the re-creation.
     torch_bench.py --export-args '["--backbone", "resnet101"]' --input X.npy \
                    [--threads N] --serve
 
-prints {"ready": ...} once the model is built, then answers each stdin line
+    torch_bench.py --export-args '[]' --input X.npy --bf16-rounding --write DIR
+
+runs once with the operands of the convolution and linear layers rounded to
+bfloat16 (see bf16_rounding) and writes the outputs to DIR: what plain bf16
+arithmetic costs in accuracy, the yardstick for onnxc's bf16 build.
+
+--serve prints {"ready": ...} once the model is built, then answers each stdin line
 "run" or "run DIR" (also writes every output as DIR/NAME.npy) with one JSON line
 {"ms": wall time of the forward pass}; "quit" or end of input exits. Without
 --serve it runs --runs times after one warm-up and prints the median.
@@ -48,6 +54,35 @@ def build(export_args):
     model.eval()
     model.per_image_mask = not a.dynamic
     return model
+
+
+def bf16_rounding(model):
+    """Rounds, to bfloat16 (to nearest even), both operands of the products of every
+    convolution and linear layer and of the attention input projections (weights and
+    inputs), leaving their sums in float32, as vdpbf16ps does; the first convolution
+    (it reads the image) and the class and box heads stay float32, as in onnxc
+    --precision bf16 (which also keeps the convolutions it runs as Winograd in
+    float32). Elementwise ops, normalization, softmax and attention's own products
+    stay float32. Returns the number of layers rounded."""
+    def r16(t):
+        return t.to(torch.bfloat16).to(torch.float32)
+
+    def round_inputs(module, inputs):
+        return tuple(r16(t) if torch.is_tensor(t) and t.is_floating_point() else t for t in inputs)
+
+    n = 0
+    for name, mod in model.named_modules():
+        if name.endswith("body.conv1") or "class_embed" in name or "bbox_embed" in name:
+            continue
+        if isinstance(mod, (torch.nn.Conv2d, torch.nn.Linear)):
+            mod.weight.data = r16(mod.weight.data)
+            mod.register_forward_pre_hook(round_inputs)
+            n += 1
+        elif isinstance(mod, torch.nn.MultiheadAttention):
+            mod.in_proj_weight.data = r16(mod.in_proj_weight.data)
+            mod.register_forward_pre_hook(round_inputs)
+            n += 1
+    return n
 
 
 def timed_run(model, x, out_dir):
@@ -99,6 +134,9 @@ def main():
     p.add_argument("--threads", type=int, default=1)
     p.add_argument("--runs", type=int, default=3)
     p.add_argument("--serve", action="store_true")
+    p.add_argument("--bf16-rounding", action="store_true",
+                   help="round the operands of the products onnxc --precision bf16 runs in bf16")
+    p.add_argument("--write", metavar="DIR", help="run once and write the outputs as DIR/NAME.npy")
     a = p.parse_args()
     base_rss = rss_kb("VmRSS")  # Python with torch imported, before the model exists
     torch.set_num_threads(a.threads)
@@ -111,6 +149,11 @@ def main():
     except (Exception, SystemExit) as e:
         say({"error": "cannot re-create the model: %s" % (str(e).splitlines()[0] if str(e) else type(e).__name__)})
         return 1
+    layers = bf16_rounding(model) if a.bf16_rounding else 0
+    if a.write:
+        ms = timed_run(model, x, a.write)
+        say({"ms": ms, "bf16_layers": layers})
+        return 0
     if a.serve:
         say({"ready": True, "version": torch.__version__, "load_ms": load_ms,
              "threads": torch.get_num_threads(), "base_rss_kb": base_rss, "outputs": model.output_names()})
