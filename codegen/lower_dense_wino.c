@@ -142,7 +142,8 @@ ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc,
     wp->u = k->u = cg_prepared(p, 4 * (uint64_t)(36 * k->upan), wp->w, key, sizeof key);
     if (wp->w < 0 || k->u < 0)
         return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
-    cg_lowered prep = {.kernel = "wino_prep", .desc = wp, .desc_size = sizeof *wp, .n_tasks = cdiv(k->m, k->mr)};
+    cg_lowered prep = {.kernel = "wino_prep", .desc = wp, .desc_size = sizeof *wp, .n_tasks = cdiv(k->m, k->mr),
+                       .scratch_bytes = 4 * 36 * WINO_PREP_CB * (uint64_t)k->mr};
     ir_status st = cg_set_prep(p, k->u, &prep, n->name, d);
     if (st)
         return st;

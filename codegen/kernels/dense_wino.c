@@ -275,32 +275,52 @@ KERNEL(wino)
     }
 }
 
+
+/* y = G x for the 3 filter taps x (double). */
+#define WINO_G(y0, y1, y2, y3, y4, y5, x0, x1, x2)                                                               \
+    do {                                                                                                          \
+        double s_ = (x0) + (x2), h_ = (x0) / 24.0 + (x2) / 6.0;                                                   \
+        y0 = (x0) / 4.0;                                                                                          \
+        y1 = -(s_ + (x1)) / 6.0;                                                                                  \
+        y2 = -(s_ - (x1)) / 6.0;                                                                                  \
+        y3 = h_ + (x1) / 12.0;                                                                                    \
+        y4 = h_ - (x1) / 12.0;                                                                                    \
+        y5 = (x2);                                                                                                \
+    } while (0)
+
 /* One A panel of U = G g Gt for the rows [task * mr, task * mr + mr), in
- * double precision (as exact as the float32 result can be). */
+ * double precision (as exact as the float32 result can be). Blocks of
+ * WINO_PREP_CB channels go through scratch (36 x WINO_PREP_CB x mr floats)
+ * and out as 36 runs of consecutive floats: the 36 points of one filter lie
+ * upan floats apart, often a multiple of the cache's set stride. */
 KERNEL(wino_prep)
 {
-    static const double G[6][3] = {{1.0 / 4, 0, 0},           {-1.0 / 6, -1.0 / 6, -1.0 / 6},
-                                   {-1.0 / 6, 1.0 / 6, -1.0 / 6}, {1.0 / 24, 1.0 / 12, 1.0 / 6},
-                                   {1.0 / 24, -1.0 / 12, 1.0 / 6}, {0, 0, 1}};
     const float *w = (const float *)bufs[d->w];
-    float *u = (float *)bufs[d->u] + task * d->mr * d->c;
-    for (int64_t r = 0; r < d->mr; r++) {
-        int64_t i = task * d->mr + r;
-        for (int64_t c = 0; c < d->c; c++) {
-            float *o = u + c * d->mr + r;
-            if (i >= d->m) {
-                for (int xi = 0; xi < 36; xi++)
-                    o[xi * d->upan] = 0.0f;
-                continue;
+    float *u = (float *)bufs[d->u] + task * d->mr * d->c, *v = scratch;
+    int64_t mr = d->mr, cb = WINO_PREP_CB;
+    for (int64_t c0 = 0; c0 < d->c; c0 += cb) {
+        int64_t nc = dk_min(cb, d->c - c0);
+        for (int64_t c = 0; c < nc; c++)
+            for (int64_t r = 0; r < mr; r++) {
+                int64_t i = task * mr + r, at = c * mr + r;
+                if (i >= d->m) {
+                    for (int xi = 0; xi < 36; xi++)
+                        v[xi * cb * mr + at] = 0.0f;
+                    continue;
+                }
+                const float *g = w + (i * d->c + c0 + c) * 9;
+                double t[6][3], y[6];
+                for (int j = 0; j < 3; j++) /* down the filter's columns */
+                    WINO_G(t[0][j], t[1][j], t[2][j], t[3][j], t[4][j], t[5][j], (double)g[j], (double)g[3 + j],
+                           (double)g[6 + j]);
+                for (int a = 0; a < 6; a++) { /* along the rows */
+                    WINO_G(y[0], y[1], y[2], y[3], y[4], y[5], t[a][0], t[a][1], t[a][2]);
+                    for (int b = 0; b < 6; b++)
+                        v[(a * 6 + b) * cb * mr + at] = (float)y[b];
+                }
             }
-            const float *g = w + (i * d->c + c) * 9;
-            double t[6][3];
-            for (int a = 0; a < 6; a++)
-                for (int j = 0; j < 3; j++)
-                    t[a][j] = G[a][0] * g[j] + G[a][1] * g[3 + j] + G[a][2] * g[6 + j];
-            for (int a = 0; a < 6; a++)
-                for (int b = 0; b < 6; b++)
-                    o[(a * 6 + b) * d->upan] = (float)(t[a][0] * G[b][0] + t[a][1] * G[b][1] + t[a][2] * G[b][2]);
-        }
+        for (int xi = 0; xi < 36; xi++)
+            for (int64_t k = 0; k < nc * mr; k++)
+                u[xi * d->upan + c0 * mr + k] = v[xi * cb * mr + k];
     }
 }

@@ -86,7 +86,8 @@ struct k_wino {
 /* The Winograd weights of a k_wino, made when a context is created: w [m,
  * c, 3, 3] (the model's filters) into u: for each of the 36 points xi,
  * U[xi] = G g Gt as A panels of mr rows (upan floats per point, rows past
- * m zero). Tasks: one per panel. */
+ * m zero). Tasks: one per panel; scratch 36 x WINO_PREP_CB x mr floats. */
+#define WINO_PREP_CB 32 /* input channels per block of k_wino_prep's scratch */
 struct k_wino_prep {
     int32_t w, u, mr;
     int64_t m, c, upan;
