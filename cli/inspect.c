@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "codegen.h"
 #include "kernels.h"
 #include "passes.h"
 
@@ -31,6 +32,11 @@ static void inspect_help(void)
          "      --no-fuse            optimize without the fusion passes\n"
          "      --print-after=PASS   print the text IR after PASS (or 'all'), with a summary\n"
          "                           line per pass: nodes before -> after\n"
+         "      --kernels            lower as `onnxc compile` would for this CPU (implies -O):\n"
+         "                           per node the kernel, precision, tasks, flops, the\n"
+         "                           product (M x N x K) with its register and cache tiles,\n"
+         "                           and why (e.g. Winograd's estimated cost vs direct)\n"
+         "      --precision P        with --kernels: fp32 (default) or bf16\n"
          "      --memory             print the memory plan: value, bytes, offset, first and\n"
          "                           last use, arena size, sum of intermediates, lower bound\n"
          "      --format=FMT         text (default), json, ir, onnx, dot or svg; onnx and dot\n"
@@ -155,7 +161,7 @@ typedef enum { FMT_TEXT, FMT_JSON, FMT_IR, FMT_ONNX, FMT_DOT, FMT_SVG } out_form
 
 typedef struct {
     out_format format;
-    bool optimize, memory, fuse;
+    bool optimize, memory, fuse, kernels, bf16, precision_set;
     const char *model, *print_after, *out_file, *outputs;
     const char *shapes[64];
     int n_shapes, cluster_depth;
@@ -260,6 +266,74 @@ static ir_status write_file(const ir_graph *g, const inspect_opts *o, const mem_
     return st;
 }
 
+/* What every node lowers to (--kernels), tiled as `onnxc compile` tiles it
+ * (for 2 threads), as text lines or the JSON value of key "kernels". */
+static ir_status kernels(const ir_graph *g, const inspect_opts *o, bool json, ir_diag *d)
+{
+    cg_kernel_report r;
+    cg_precision prec = o->bf16 ? CG_BF16 : CG_FP32;
+    ir_status st = cg_describe_kernels(g, 2, 0, prec, &r, d);
+    if (st)
+        return st;
+    static const char *const kinds[] = {"conv", "wino", "gemm", "gemm_multi", "attn"};
+    double total = 0, by[5] = {0};
+    for (uint32_t i = 0; i < r.n; i++) {
+        total += r.rows[i].flops;
+        for (int k = 0; k < 5; k++)
+            by[k] += strcmp(r.rows[i].kernel, kinds[k]) ? 0 : r.rows[i].flops;
+    }
+    if (json)
+        printf(", \"kernels\": {\"vector_bits\": %d, \"threads\": %d, \"precision\": \"%s\", \"flops\": %.0f, "
+               "\"prepared_bytes\": %llu, \"nodes\": [",
+               r.vec_bits, r.threads, o->bf16 ? "bf16" : "fp32", total, (unsigned long long)r.prepared_bytes);
+    else
+        printf("\nkernels (%d-bit vectors, tiled for %d threads, %s):\n  %-4s %-44s %-11s %-5s %8s %10s  %s\n",
+               r.vec_bits, r.threads, o->bf16 ? "bf16" : "fp32", "#", "node", "kernel", "prec", "tasks", "MFLOP",
+               "product and tiles");
+    for (uint32_t i = 0; i < r.n; i++) {
+        const cg_kernel_row *w = &r.rows[i];
+        const char *name = g->nodes[w->node].name;
+        if (json) {
+            printf("%s{\"node\": ", i ? ", " : "");
+            json_string(stdout, name);
+            printf(", \"op\": ");
+            json_string(stdout, g->nodes[w->node].op_type);
+            printf(", \"kernel\": \"%s\", \"precision\": \"%s\", \"tasks\": %lld, \"scratch_bytes\": %llu, "
+                   "\"flops\": %.0f",
+                   w->kernel, w->precision, (long long)w->tasks, (unsigned long long)w->scratch_bytes, w->flops);
+            if (*w->product) {
+                printf(", \"product\": ");
+                json_string(stdout, w->product);
+                printf(", \"tiles\": ");
+                json_string(stdout, w->tiles);
+            }
+            if (*w->note) {
+                printf(", \"note\": ");
+                json_string(stdout, w->note);
+            }
+            putchar('}');
+            continue;
+        }
+        size_t len = strlen(name);
+        printf("  %-4u %s%-*.*s %-11s %-5s %8lld %10.1f  %s%s%s\n", w->node, len > 44 ? "..." : "",
+               len > 44 ? 41 : 44, len > 44 ? 41 : 44, len > 44 ? name + len - 41 : name, w->kernel, w->precision,
+               (long long)w->tasks, w->flops / 1e6, w->product, *w->tiles ? ", " : "", w->tiles);
+        if (*w->note)
+            printf("       %s\n", w->note);
+    }
+    if (json) {
+        printf("]}");
+    } else {
+        printf("  total %.4g GFLOP:", total / 1e9);
+        for (int k = 0; k < 5; k++)
+            if (by[k] > 0)
+                printf(" %s %.1f%%", kinds[k], 100.0 * by[k] / total);
+        printf("\n  made at load (Winograd weights): %.1f MB\n", (double)r.prepared_bytes / 1e6);
+    }
+    cg_kernel_report_free(&r);
+    return IR_OK;
+}
+
 static ir_status report(ir_graph *g, const inspect_opts *o, const pass_report *r, const mem_plan *p, ir_diag *d)
 {
     switch (o->format) {
@@ -270,6 +344,11 @@ static ir_status report(ir_graph *g, const inspect_opts *o, const pass_report *r
             json_report(stdout, r);
         if (p)
             json_memory(stdout, g, p);
+        if (o->kernels) {
+            ir_status st = kernels(g, o, true, d);
+            if (st)
+                return st;
+        }
         fputs("}\n", stdout);
         break;
     case FMT_TEXT:
@@ -278,6 +357,8 @@ static ir_status report(ir_graph *g, const inspect_opts *o, const pass_report *r
             text_report(stdout, r);
         if (p)
             text_memory(stdout, g, p);
+        if (o->kernels)
+            return kernels(g, o, false, d);
         break;
     default: return write_file(g, o, p, d);
     }
@@ -305,6 +386,7 @@ static int parse_inspect_opts(int argc, char **argv, inspect_opts *o)
         {"print-after", required_argument, 0, 'p'}, {"memory", no_argument, 0, 'm'},
         {"format", required_argument, 0, 'f'},  {"output", required_argument, 0, 'o'},
         {"cluster-depth", required_argument, 0, 'c'}, {"help", no_argument, 0, 'h'},
+        {"kernels", no_argument, 0, 'k'},       {"precision", required_argument, 0, 'P'},
         {0, 0, 0, 0}};
     int c;
     optind = 1;
@@ -316,6 +398,13 @@ static int parse_inspect_opts(int argc, char **argv, inspect_opts *o)
         case 'O': o->optimize = true; break;
         case 'n': o->fuse = false; break;
         case 'm': o->memory = true; break;
+        case 'k': o->kernels = o->optimize = true; break;
+        case 'P':
+            if (strcmp(optarg, "fp32") && strcmp(optarg, "bf16"))
+                return cli_usage_error("inspect", "--precision expects fp32 or bf16, not '%s'", ir_q(optarg));
+            o->bf16 = !strcmp(optarg, "bf16");
+            o->precision_set = true;
+            break;
         case 'u': o->outputs = optarg; break;
         case 'p': o->print_after = optarg; break;
         case 'o': o->out_file = optarg; break;
@@ -342,6 +431,10 @@ static int parse_inspect_opts(int argc, char **argv, inspect_opts *o)
     }
     if (optind != argc - 1)
         return cli_usage_error("inspect", optind >= argc ? "missing MODEL" : "expected one MODEL");
+    if (o->precision_set && !o->kernels)
+        return cli_usage_error("inspect", "--precision goes with --kernels");
+    if (o->kernels && o->format != FMT_TEXT && o->format != FMT_JSON)
+        return cli_usage_error("inspect", "--kernels prints text or JSON");
     if (o->format >= FMT_ONNX && !o->out_file)
         return cli_usage_error("inspect", "--format=%s needs -o FILE", format_names[o->format]);
     if (o->format == FMT_SVG && !o->memory)

@@ -111,6 +111,7 @@ typedef struct cg_lowered {
      * own kernel, descriptor, tasks and scratch (e.g. attention: projections,
      * then heads, then the output projection). */
     const struct cg_lowered *next;
+    const char *note; /* why this kernel and precision (cg_note; NULL: nothing to say) */
 } cg_lowered;
 
 const ir_graph *cg_graph(const cg_program *p);
@@ -125,6 +126,33 @@ int32_t cg_const(cg_program *p, const void *data, uint64_t bytes);
 int32_t cg_temp(cg_program *p, uint64_t bytes);
 /* Room for a descriptor that lives as long as the program. */
 void *cg_alloc(cg_program *p, size_t bytes);
+/* Adds to out->note (after "; " if it has one) the choice a lowering made
+ * and why, printf-style, for `onnxc inspect --kernels` (nothing if out of
+ * memory). */
+void cg_note(cg_program *p, cg_lowered *out, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+/* One node phase as lowered (`onnxc inspect --kernels`). */
+typedef struct {
+    uint32_t node;             /* graph node index */
+    const char *kernel;        /* "conv", "wino", "gemm", "attn", ... */
+    const char *precision;     /* "fp32" or "bf16" */
+    int64_t tasks;
+    uint64_t scratch_bytes;
+    double flops;
+    char product[112];         /* dense kernels: M x N x K and how B is formed */
+    char tiles[112];           /* dense kernels: register and cache tiles */
+    char note[400];            /* the choice made and why ("" if none) */
+} cg_kernel_row;
+typedef struct {
+    int vec_bits, threads;
+    uint64_t prepared_bytes; /* made at load (Winograd weights) */
+    uint32_t n;
+    cg_kernel_row *rows;
+} cg_kernel_report;
+/* What every node of g lowers to, for `threads` threads and a target with
+ * vec_bits-bit vectors (0: the host's), at `precision`. */
+ir_status cg_describe_kernels(const ir_graph *g, int threads, int vec_bits, cg_precision precision,
+                              cg_kernel_report *r, ir_diag *d);
+void cg_kernel_report_free(cg_kernel_report *r);
 /* Threads the model will most likely run with (for task-count choices). */
 int cg_threads_hint(const cg_program *p);
 

@@ -203,13 +203,24 @@ static bool reads_graph_input(const cg_program *p, const ir_node *n)
 
 bool ld_bf16(cg_program *p, const ir_node *n)
 {
-    if (p->precision == CG_FP32 || ld_vector_bits(p) < 512)
-        return false;
+    return !ld_fp32_reason(p, n);
+}
+
+const char *ld_fp32_reason(cg_program *p, const ir_node *n)
+{
+    if (p->precision == CG_FP32)
+        return "float32 build";
+    if (ld_vector_bits(p) < 512)
+        return "no 512-bit vectors";
     if (p->precision == CG_BF16_ALL)
-        return true;
+        return NULL;
     if (!p->heads)
         p->heads = find_heads(p);
-    return p->heads && !p->heads[n - p->g->nodes] && !reads_graph_input(p, n);
+    if (!p->heads)
+        return "out of memory";
+    if (p->heads[n - p->g->nodes])
+        return "an output head";
+    return reads_graph_input(p, n) ? "it reads the model's input" : NULL;
 }
 
 void ld_plan_bf16(ld_gemm_plan *t, int64_t k)

@@ -47,6 +47,8 @@ uint64_t ld_gemm_scratch(const ld_gemm_plan *t, bool pack_a, bool pack_b);
 /* Whether node n computes its products in bf16: --precision bf16 on a
  * 512-bit target, and n is not an output head (kept in fp32). */
 bool ld_bf16(cg_program *p, const ir_node *n);
+/* Why node n's product stays float32 (NULL: it runs in bf16). */
+const char *ld_fp32_reason(cg_program *p, const ir_node *n);
 /* Makes a plan bf16: K blocks of even length (bf16 panels hold pairs of k). */
 void ld_plan_bf16(ld_gemm_plan *t, int64_t k);
 /* Extra scratch bytes per thread of a bf16 plan (its bf16 panels), else 0. */

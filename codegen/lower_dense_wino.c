@@ -69,20 +69,18 @@ static void wino_plan(const cg_program *p, struct k_wino *k)
     k->msub = msub < k->mc ? msub : k->mc;
 }
 
-/* Estimated cost of the direct and the Winograd convolution (per image);
- * a bf16 direct convolution's products cost half as much (vdpbf16ps does
- * two multiply-adds per lane), its packing the same. */
-static bool wino_pays(const struct k_wino *k, bool bf16)
+/* Estimated cost of the Winograd convolution over the direct one (per
+ * image); a bf16 direct convolution's products cost half as much
+ * (vdpbf16ps does two multiply-adds per lane), its packing the same. */
+static double wino_ratio(const struct k_wino *k, bool bf16)
 {
     double m = (double)k->m, c = (double)k->c, pix = (double)(k->oh * k->ow);
-    if (m * 9.0 * c * pix < MIN_DIRECT_MACS)
-        return false;
     double direct = (bf16 ? 1.0 : 2.0) * m * 9.0 * c * pix * (9.0 * c + K_OVERHEAD) / (9.0 * c) +
                     PACK_COST * 9.0 * c * pix;
     double tiles = (double)(k->t_blocks * k->nbp);
     double wino = 2.0 * m * c * 36.0 * tiles * (c + K_OVERHEAD) / c +
                   IN_COST * c * (double)k->tiles * (double)k->m_blocks + OUT_COST * m * (double)k->tiles;
-    return wino < 0.85 * direct;
+    return wino / direct;
 }
 
 ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc, cg_lowered *out, bool *used,
@@ -96,6 +94,8 @@ ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc,
     bool eligible = w && kc->groups == 1 && kc->in[0] == 1 && kc->out[0] == 1 && kc->k[0] == 1 &&
                     kc->k[1] == 3 && kc->k[2] == 3 && kc->s[1] == 1 && kc->s[2] == 1 && kc->dil[1] == 1 &&
                     kc->dil[2] == 1 && kc->batch > 0 && kc->npix > 0 && kc->cg > 0 && kc->mg > 0;
+    if (eligible && algo && !strcmp(algo, "direct"))
+        cg_note(p, out, "direct: ONNXC_CONV_ALGO=direct");
     if (!eligible || (algo && !strcmp(algo, "direct")))
         return IR_OK;
     struct k_wino *k = cg_alloc(p, sizeof *k);
@@ -122,8 +122,19 @@ ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc,
     wino_plan(p, k);
     /* the entries of a multi-shape artifact share the first entry's choice,
        so that they share its packed weights */
-    int32_t use = (algo && !strcmp(algo, "winograd")) || wino_pays(k, kc->bf16);
+    double macs = (double)k->m * 9.0 * (double)k->c * (double)(k->oh * k->ow), ratio = wino_ratio(k, kc->bf16);
+    bool forced = algo && !strcmp(algo, "winograd");
+    int32_t use = forced || (macs >= MIN_DIRECT_MACS && ratio < 0.85), pinned = use;
     cg_pin_choice(p, &use);
+    if (pinned != use)
+        cg_note(p, out, "%s: as the first entry chose", use ? "Winograd" : "direct");
+    else if (forced)
+        cg_note(p, out, "Winograd: ONNXC_CONV_ALGO=winograd");
+    else if (macs < MIN_DIRECT_MACS)
+        cg_note(p, out, "direct: %.2g multiply-adds, below Winograd's %.0e", macs, MIN_DIRECT_MACS);
+    else
+        cg_note(p, out, "Winograd estimated at %.2fx the%s direct convolution's cost (chosen below 0.85x)", ratio,
+                kc->bf16 ? " bf16" : "");
     if (!use)
         return IR_OK;
     /* U is four times the size of the filters: the artifact stores the

@@ -7,6 +7,8 @@
  * weights), and describe each node as kernel + descriptor + task count.
  * Programs of one model at several input shapes share a pin table, so that
  * their weights are packed alike. */
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,6 +92,21 @@ bool cg_program_alloc_prepared(cg_program *p)
     if (!p->prepared_mem && p->prepared_bytes)
         p->prepared_mem = aligned_alloc(64, (size_t)p->prepared_bytes);
     return p->prepared_mem || !p->prepared_bytes;
+}
+
+void cg_note(cg_program *p, cg_lowered *out, const char *fmt, ...)
+{
+    char buf[400];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    size_t old = out->note ? strlen(out->note) : 0;
+    char *s = cg_alloc(p, old + strlen(buf) + 3);
+    if (s) {
+        snprintf(s, old + strlen(buf) + 3, "%s%s%s", old ? out->note : "", old ? "; " : "", buf);
+        out->note = s;
+    }
 }
 
 int32_t cg_temp(cg_program *p, uint64_t bytes)

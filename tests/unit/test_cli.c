@@ -75,6 +75,39 @@ static void test_bad_model(void)
     unlink(path);
 }
 
+/* inspect --kernels: what each node lowers to and why (a 3x3 convolution's
+ * direct or Winograd choice, the attention phases), text and JSON. */
+static void test_inspect_kernels(void)
+{
+    char *out;
+    const char *ms = ONNXC_BUILD_DIR "/models/small/multishape.onnx", *shape = "x:1x3x16x20";
+    CU_ASSERT_EQUAL(onnxc(&out, "inspect", "--kernels", "--input-shape", shape, ms, 0, 0, 0), 0);
+    TU_ASSERT_CONTAINS(out, "bit vectors, tiled for 2 threads, fp32):\n");
+    TU_ASSERT_CONTAINS(out, " conv1 ");
+    TU_ASSERT_CONTAINS(out, "multiply-adds, below Winograd's 5e+07\n");
+    TU_ASSERT_CONTAINS(out, "32x320x27 (im2col per tile), mr x nr ");
+    TU_ASSERT_CONTAINS(out, "  made at load (Winograd weights): 0.0 MB\n");
+    free(out);
+    setenv("ONNXC_CONV_ALGO", "winograd", 1);
+    CU_ASSERT_EQUAL(onnxc(&out, "inspect", "--kernels", "--input-shape", shape, ms, 0, 0, 0), 0);
+    unsetenv("ONNXC_CONV_ALGO");
+    TU_ASSERT_CONTAINS(out, " wino ");
+    TU_ASSERT_CONTAINS(out, "(F(4x4,3x3): 20 tiles)");
+    TU_ASSERT_CONTAINS(out, "Winograd: ONNXC_CONV_ALGO=winograd\n");
+    free(out);
+    CU_ASSERT_EQUAL(onnxc(&out, "inspect", "--kernels", "--json", MODEL ".onnx", 0, 0, 0, 0), 0);
+    TU_ASSERT_CONTAINS(out, "\"kernels\": {\"vector_bits\": ");
+    TU_ASSERT_CONTAINS(out, "\"kernel\": \"attn\", \"precision\": \"fp32\"");
+    TU_ASSERT_CONTAINS(out, "\"product\": \"");
+    free(out);
+    CU_ASSERT_EQUAL(onnxc(&out, "inspect", "--precision", "bf16", MODEL ".onnx", 0, 0, 0, 0), 2);
+    TU_ASSERT_CONTAINS(out, "--precision goes with --kernels");
+    free(out);
+    CU_ASSERT_EQUAL(onnxc(&out, "inspect", "--kernels", "--precision", "fp16", MODEL ".onnx", 0, 0, 0), 2);
+    TU_ASSERT_CONTAINS(out, "--precision expects fp32 or bf16, not 'fp16'");
+    free(out);
+}
+
 static void test_inspect_outputs(void)
 {
     char *out;
@@ -266,6 +299,7 @@ int main(void)
         {"help_version_usage", test_help_version_usage},
         {"bad_model", test_bad_model},
         {"inspect_outputs", test_inspect_outputs},
+        {"inspect_kernels", test_inspect_kernels},
         {"onnx_roundtrip", test_onnx_roundtrip},
         {"run_checks", test_run_checks},
         {"value_inputs", test_value_inputs},
