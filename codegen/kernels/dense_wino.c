@@ -227,9 +227,13 @@ DK_INLINE void wino_transform_in(const struct k_wino *d, float *restrict V, cons
         }
         jl += r.len;
     }
-    for (int64_t jl = nb; jl % nr; jl++) /* the last panel's unused columns */
-        for (int64_t c = 0; c < 36 * d->c; c++)
-            V[(c / d->c) * vs + (jl / nr) * d->c * nr + (c % d->c) * nr + jl % nr] = 0.0f;
+    if (nb % nr) /* the last panel's unused columns */
+        for (int64_t xi = 0; xi < 36; xi++)
+            for (int64_t c = 0; c < d->c; c++) {
+                float *row = V + xi * vs + (nb / nr) * d->c * nr + c * nr;
+                for (int64_t j = nb % nr; j < nr; j++)
+                    row[j] = 0.0f;
+            }
 }
 
 KERNEL(wino)
