@@ -329,6 +329,17 @@ static void test_conv_strided_dilated_padded(void)
           "%y : f32[?] = Conv(%x, %w) {strides=[2,2], dilations=[2,2], pads=[2,1,0,3]}  # c\noutput %y : f32[?]\n");
 }
 
+/* Stride-2 convolutions on rows as long as a B panel (runs of up to 48
+ * output pixels in the im2col): a 7x7 stem-like and a 1x1 downsample-like
+ * convolution, with padding on both sides and odd widths. */
+static void test_conv_stride2_wide(void)
+{
+    check("opset ai.onnx 13\ninput %x : f32[1,3,11,93]\nconst %w : f32[8,3,7,7] = random\n"
+          "%y : f32[?] = Conv(%x, %w) {strides=[2,2], pads=[3,3,3,3]}  # c\noutput %y : f32[?]\n");
+    check("opset ai.onnx 13\ninput %x : f32[1,5,6,101]\nconst %w : f32[7,5,1,1] = random\n"
+          "%y : f32[?] = Conv(%x, %w) {strides=[2,2]}  # c\noutput %y : f32[?]\n");
+}
+
 static void test_conv_grouped_same(void)
 {
     check("opset ai.onnx 13\ninput %x : f32[2,6,8,9]\nconst %w : f32[9,2,3,3] = random\n"
@@ -710,6 +721,7 @@ static void test_bf16_conv_gemm(void)
     test_conv_3x3();
     test_conv_pointwise_residual_relu();
     test_conv_strided_dilated_padded();
+    test_conv_stride2_wide();
     test_conv_grouped_same();
     test_conv_1d_3d();
     test_conv_downsample_deep();
@@ -785,6 +797,7 @@ static const tu_case cases[] = {
     {"conv_3x3", test_conv_3x3},
     {"conv_pointwise_residual_relu", test_conv_pointwise_residual_relu},
     {"conv_strided_dilated_padded", test_conv_strided_dilated_padded},
+    {"conv_stride2_wide", test_conv_stride2_wide},
     {"conv_grouped_same", test_conv_grouped_same},
     {"conv_1d_3d", test_conv_1d_3d},
     {"conv_downsample_deep", test_conv_downsample_deep},
