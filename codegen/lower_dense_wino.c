@@ -1,10 +1,13 @@
 /* lower_dense_wino.c - the choice between the direct (im2col GEMM) and the
  * Winograd F(4x4, 3x3) convolution for a 3x3 stride-1 convolution, and the
- * lowering to the Winograd kernel of dense_wino.c.
+ * lowering to the Winograd kernel of dense_wino.c. A dilated one (dilation
+ * dl, as in DETR-DC5's last stage) is dl*dl undilated convolutions on the
+ * phase images x[dl*i + py][dl*j + px], each giving the pixels of y's phase
+ * (py, px), when its pads and planes divide by dl.
  *
- * The weights are transformed at compile time, U[xi] = G g Gt in double
- * precision for every filter and input channel, and packed as 36 sets of A
- * panels. The choice is a cost model in units of microkernel flops: the
+ * The weights are transformed when the model is loaded (a prep task,
+ * k_wino_prep), U[xi] = G g Gt in double precision for every filter and
+ * input channel, and packed as 36 sets of A panels. The choice is a cost model in units of microkernel flops: the
  * direct convolution's GEMM (K = 9C) plus its im2col packing, against the
  * Winograd GEMMs (K = C, on tiles padded to whole B panels) plus the input
  * and output transforms; a short K costs extra (the microkernel's fixed
@@ -51,7 +54,7 @@ static void wino_plan(const cg_program *p, struct k_wino *k)
     k->nb = per * nr < k->tiles ? per * nr : k->tiles;
     k->nbp = rup(k->nb, nr);
     k->t_blocks = cdiv(k->tiles, k->nb);
-    int64_t tasks = k->batch * k->t_blocks, best = 1, panels = cdiv(k->m, k->mr);
+    int64_t tasks = k->images * k->t_blocks, best = 1, panels = cdiv(k->m, k->mr);
     double best_cost = -1;
     for (int64_t mb = 1; mb <= 8 && mb <= panels; mb++) {
         int64_t mc = rup(cdiv(k->m, mb), k->mr), n = cdiv(k->m, mc);
@@ -90,10 +93,15 @@ ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc,
     const char *algo = getenv("ONNXC_CONV_ALGO");
     if (algo && *algo && strcmp(algo, "auto") && strcmp(algo, "direct") && strcmp(algo, "winograd"))
         return ld_fail(d, IR_ERR_USAGE, n, "ONNXC_CONV_ALGO is '%.40s'; expected auto, direct or winograd", algo);
+    /* a dilated convolution (dilation dl in both axes) is dl*dl undilated
+       ones on the phase images when the pads and the planes divide by dl */
     const float *w = ld_const(p, n, 1);
+    int64_t dl = kc->dil[1];
     bool eligible = w && kc->groups == 1 && kc->in[0] == 1 && kc->out[0] == 1 && kc->k[0] == 1 &&
-                    kc->k[1] == 3 && kc->k[2] == 3 && kc->s[1] == 1 && kc->s[2] == 1 && kc->dil[1] == 1 &&
-                    kc->dil[2] == 1 && kc->batch > 0 && kc->npix > 0 && kc->cg > 0 && kc->mg > 0;
+                    kc->k[1] == 3 && kc->k[2] == 3 && kc->s[1] == 1 && kc->s[2] == 1 && dl >= 1 && dl <= 8 &&
+                    kc->dil[2] == dl && kc->pb[1] % dl == 0 && kc->pb[2] % dl == 0 && kc->in[1] % dl == 0 &&
+                    kc->in[2] % dl == 0 && kc->out[1] % dl == 0 && kc->out[2] % dl == 0 && kc->batch > 0 &&
+                    kc->npix > 0 && kc->cg > 0 && kc->mg > 0;
     if (eligible && algo && !strcmp(algo, "direct"))
         cg_note(p, out, "direct: ONNXC_CONV_ALGO=direct");
     if (!eligible || (algo && !strcmp(algo, "direct")))
@@ -105,12 +113,18 @@ ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc,
     k->batch = kc->batch;
     k->c = kc->cg;
     k->m = kc->mg;
-    k->ih = kc->in[1];
-    k->iw = kc->in[2];
-    k->oh = kc->out[1];
-    k->ow = kc->out[2];
-    k->ph = kc->pb[1];
-    k->pw = kc->pb[2];
+    k->dl = dl;
+    k->images = kc->batch * dl * dl;
+    k->fih = kc->in[1];
+    k->fiw = kc->in[2];
+    k->foh = kc->out[1];
+    k->fow = kc->out[2];
+    k->ih = kc->in[1] / dl;
+    k->iw = kc->in[2] / dl;
+    k->oh = kc->out[1] / dl;
+    k->ow = kc->out[2] / dl;
+    k->ph = kc->pb[1] / dl;
+    k->pw = kc->pb[2] / dl;
     k->th = cdiv(k->oh, 4);
     k->tw = cdiv(k->ow, 4);
     k->tiles = k->th * k->tw;
@@ -122,7 +136,7 @@ ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc,
     wino_plan(p, k);
     /* the entries of a multi-shape artifact share the first entry's choice,
        so that they share its packed weights */
-    double macs = (double)k->m * 9.0 * (double)k->c * (double)(k->oh * k->ow), ratio = wino_ratio(k, kc->bf16);
+    double macs = (double)k->m * 9.0 * (double)k->c * (double)(k->foh * k->fow), ratio = wino_ratio(k, kc->bf16);
     bool forced = algo && !strcmp(algo, "winograd");
     int32_t use = forced || (macs >= MIN_DIRECT_MACS && ratio < 0.85), pinned = use;
     cg_pin_choice(p, &use);
@@ -168,10 +182,13 @@ ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc,
     out->kernel = "wino";
     out->desc = k;
     out->desc_size = sizeof *k;
-    out->n_tasks = k->batch * k->t_blocks * k->m_blocks;
+    out->n_tasks = k->images * k->t_blocks * k->m_blocks;
     /* V, M, the transforms' rows (6 x (4 nr + 32) floats, dense_wino.c) and the input rows */
     out->scratch_bytes = 4 * (uint64_t)(36 * k->c * k->nbp + 36 * k->msub * k->nbp + 12 * (4 * nr + 32)) + 64;
-    out->flops = 2.0 * (double)k->batch * (double)k->m * (double)(k->oh * k->ow) * 9.0 * (double)k->c;
+    out->flops = 2.0 * (double)k->batch * (double)k->m * (double)(k->foh * k->fow) * 9.0 * (double)k->c;
+    if (dl > 1)
+        cg_note(p, out, "dilation %lld: as %lld phase images of %lldx%lld", (long long)dl, (long long)(dl * dl),
+                (long long)k->oh, (long long)k->ow);
     *used = true;
     return IR_OK;
 }

@@ -1,5 +1,7 @@
 /* dense_wino.c - Winograd F(4x4, 3x3) convolution for 3x3 stride-1 2-D
- * convolutions on constant weights (lower_dense_wino.c decides when).
+ * convolutions on constant weights (lower_dense_wino.c decides when); a
+ * dilated one runs as one per phase image (k_wino: dl), read and written
+ * with stride dl.
  *
  * Every 4x4 block of output pixels (a tile) is computed from the 6x6 input
  * patch around it: V = Bt d B per patch and input channel, then for each of
@@ -135,13 +137,13 @@ DK_INLINE void wino_rows(const struct k_wino *d, float *restrict buf, int64_t bs
                 o[t] = 0.0f;
             continue;
         }
-        const float *xr = xc + h * d->iw;
+        const float *xr = xc + h * d->dl * d->fiw;
         if (c0 >= 0 && c0 + w <= d->iw) {
             for (int64_t t = 0; t < w; t++)
-                o[t] = xr[c0 + t];
+                o[t] = xr[(c0 + t) * d->dl];
         } else {
             for (int64_t t = 0; t < w; t++)
-                o[t] = c0 + t >= 0 && c0 + t < d->iw ? xr[c0 + t] : 0.0f;
+                o[t] = c0 + t >= 0 && c0 + t < d->iw ? xr[(c0 + t) * d->dl] : 0.0f;
         }
         for (int64_t t = w; t < wv; t++) /* what the vector passes read past the run */
             o[t] = 0.0f;
@@ -201,13 +203,14 @@ DK_INLINE void wino_out(const struct k_wino *d, float *yc, const float *rc, floa
     for (int64_t a = 0; a < nrow; a++) {
         int64_t oh = 4 * r->th + a;
         const float *row = rows + a * rs;
-        float *yr = yc + oh * d->ow + ow0;
-        const float *rr = rc ? rc + oh * d->ow + ow0 : 0;
+        int64_t at = (oh * d->fow + ow0) * d->dl; /* in y's phase plane */
+        float *yr = yc + at;
+        const float *rr = rc ? rc + at : 0;
         for (int64_t t = 0; t < cols; t++) {
             float y = row[t] + bias;
             if (rr)
-                y += rr[t];
-            yr[t] = d->relu && y < 0 ? 0.0f : y;
+                y += rr[t * d->dl];
+            yr[t * d->dl] = d->relu && y < 0 ? 0.0f : y;
         }
     }
 }
@@ -222,7 +225,7 @@ DK_INLINE void wino_transform_in(const struct k_wino *d, float *restrict V, cons
         wino_run r = wino_run_at(d, t0 + jl, jl, nb - jl, nr);
         float *vp = V + (jl / nr) * d->c * nr + jl % nr;
         for (int64_t c = 0; c < d->c; c++) {
-            wino_rows(d, buf, bs, X + c * d->ih * d->iw, &r);
+            wino_rows(d, buf, bs, X + c * d->fih * d->fiw, &r);
             wino_in(vp + c * nr, vs, buf, bs, tmp, r.len);
         }
         jl += r.len;
@@ -243,9 +246,13 @@ KERNEL(wino)
     int64_t t0 = tb * d->nb, nb = dk_min(d->nb, d->tiles - t0), m0 = mb * d->mc, m1 = dk_min(d->m, m0 + d->mc);
     if (nb <= 0 || m1 <= m0)
         return;
-    const float *X = (const float *)bufs[d->x] + img * d->c * d->ih * d->iw, *U = (const float *)bufs[d->u];
-    float *Y = (float *)bufs[d->y] + img * d->m * d->oh * d->ow;
-    const float *R = d->res >= 0 ? (const float *)bufs[d->res] + img * d->m * d->oh * d->ow : 0;
+    /* image img: phase (py, px) of batch item b; X, Y, R at the phase's first pixel */
+    int64_t b = img / (d->dl * d->dl), py = img % (d->dl * d->dl) / d->dl, px = img % d->dl;
+    const float *X = (const float *)bufs[d->x] + b * d->c * d->fih * d->fiw + py * d->fiw + px;
+    const float *U = (const float *)bufs[d->u];
+    int64_t yo = b * d->m * d->foh * d->fow + py * d->fow + px;
+    float *Y = (float *)bufs[d->y] + yo;
+    const float *R = d->res >= 0 ? (const float *)bufs[d->res] + yo : 0;
     const float *B = d->bias >= 0 ? (const float *)bufs[d->bias] : 0;
     float *V = scratch, *M = V + 36 * d->c * d->nbp, *tmp = M + 36 * d->msub * d->nbp, *buf = tmp + 6 * WINO_BS(nr);
     wino_transform_in(d, V, X, buf, tmp, t0, nb, nr);
@@ -268,8 +275,8 @@ KERNEL(wino)
         }
         for (int64_t i = 0; i < t.mv; i++) {
             int64_t m = ma + i;
-            float *yc = Y + m * d->oh * d->ow;
-            const float *rc = R ? R + m * d->oh * d->ow : 0;
+            float *yc = Y + m * d->foh * d->fow;
+            const float *rc = R ? R + m * d->foh * d->fow : 0;
             for (int64_t jl = 0; jl < nb;) {
                 wino_run r = wino_run_at(d, t0 + jl, jl, nb - jl, nr);
                 wino_out(d, yc, rc, B ? B[m] : 0.0f, M + i * d->nbp + jl, ms, tmp, &r, nr);

@@ -72,7 +72,7 @@ struct k_conv {
 
 /* Winograd F(4x4, 3x3) convolution (3x3, stride 1, dilation 1, one group)
  * per image: tiles of 4x4 output pixels, th x tw of them (tiles = th*tw),
- * pads ph, pw at the start. u: 36 matrices U[xi] [m, c], each packed as
+ * pads ph, pw at the start (per phase image when dilated: below). u: 36 matrices U[xi] [m, c], each packed as
  * ceil(m/mr) A panels [c][mr] (upan elements per matrix). A task owns nb
  * tiles (nbp = nb rounded up to 16*nv) and mc output channels, done msub at
  * a time. bias [m], res like y. Tasks: batch * t_blocks * m_blocks. */
@@ -80,6 +80,11 @@ struct k_wino {
     int32_t x, u, bias, res, y;
     int32_t mr, nv, relu;
     int64_t batch, c, m, ih, iw, oh, ow, ph, pw;
+    /* dilation dl: the convolution is dl*dl stride-1 ones on the phase
+       images x[dl*i + py][dl*j + px] (ih x iw of them, padded by ph, pw,
+       giving oh x ow pixels of y's phase py, px); fih.. are the full planes'
+       sizes. images = batch * dl * dl. dl = 1: one phase, the planes. */
+    int64_t dl, images, fih, fiw, foh, fow;
     int64_t th, tw, tiles, nb, nbp, mc, msub, t_blocks, m_blocks, upan;
 };
 
