@@ -315,9 +315,12 @@ static ir_status kernels(const ir_graph *g, const inspect_opts *o, bool json, ir
             continue;
         }
         size_t len = strlen(name);
-        printf("  %-4u %s%-*.*s %-11s %-5s %8lld %10.1f  %s%s%s\n", w->node, len > 44 ? "..." : "",
-               len > 44 ? 41 : 44, len > 44 ? 41 : 44, len > 44 ? name + len - 41 : name, w->kernel, w->precision,
-               (long long)w->tasks, w->flops / 1e6, w->product, *w->tiles ? ", " : "", w->tiles);
+        printf("  %-4u %s%-*.*s %-11s %-5s %8lld %10.1f", w->node, len > 44 ? "..." : "", len > 44 ? 41 : 44,
+               len > 44 ? 41 : 44, len > 44 ? name + len - 41 : name, w->kernel, w->precision, (long long)w->tasks,
+               w->flops / 1e6);
+        if (*w->product)
+            printf("  %s%s%s", w->product, *w->tiles ? ", " : "", w->tiles);
+        putchar('\n');
         if (*w->note)
             printf("       %s\n", w->note);
     }
