@@ -72,14 +72,13 @@ ir_status cg_set_prep(cg_program *p, int32_t buf, const cg_lowered *prep, const 
 {
     cg_lowered *l = cg_alloc(p, sizeof *l);
     void *desc = cg_alloc(p, prep->desc_size);
-    char *nm = cg_alloc(p, strlen(name) + 1);
+    char *nm = ir_arena_strdup(p->arena, name);
     if (!l || !desc || !nm || buf < 0 || (uint32_t)buf >= p->n_bufs)
         return ir_fail(d, IR_ERR_NOMEM, "out of memory");
     *l = *prep;
     memcpy(desc, prep->desc, prep->desc_size);
     l->desc = desc;
     l->next = NULL;
-    strcpy(nm, name);
     p->bufs[buf].prep = l;
     p->bufs[buf].prep_name = nm;
     if (l->scratch_bytes > p->scratch_bytes)
