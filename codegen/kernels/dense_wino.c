@@ -153,9 +153,12 @@ DK_INLINE void wino_rows(const struct k_wino *d, float *restrict buf, int64_t bs
 /* Input transform of one channel's run: V[xi][j] = (Bt d_j B)[xi] into the
  * panel columns at v (xi stride vs): down the columns first (contiguous
  * vectors of the 6 input rows into u, 6 rows of stride bs), then along
- * the rows, 16 tiles per vector. */
+ * the rows, 16 tiles per vector. A group of fewer than 16 tiles is still
+ * stored whole when the panel row has room (`room` columns from v on): the
+ * lanes past the run land on columns that a later run of the task, or the
+ * zeroing of the last panel's unused columns, writes afterwards. */
 DK_INLINE void wino_in(float *restrict v, int64_t vs, const float *restrict buf, int64_t bs, float *restrict u,
-                       int64_t len)
+                       int64_t len, int64_t room)
 {
     int64_t groups = (len + 15) / 16, cols = 64 * groups + 16;
     for (int64_t col = 0; col < cols; col += 16) {
@@ -171,7 +174,7 @@ DK_INLINE void wino_in(float *restrict v, int64_t vs, const float *restrict buf,
             dk_v16 x[6], y[6];
             wino_deal(u + a * bs + 64 * g, x);
             WINO_BT(y[0], y[1], y[2], y[3], y[4], y[5], x[0], x[1], x[2], x[3], x[4], x[5]);
-            int64_t n = dk_min(16, len - 16 * g);
+            int64_t n = room - 16 * g >= 16 ? 16 : dk_min(16, len - 16 * g);
             for (int b = 0; b < 6; b++)
                 wino_put(v + (a * 6 + b) * vs + 16 * g, &y[b], n);
         }
@@ -226,7 +229,7 @@ DK_INLINE void wino_transform_in(const struct k_wino *d, float *restrict V, cons
         float *vp = V + (jl / nr) * d->c * nr + jl % nr;
         for (int64_t c = 0; c < d->c; c++) {
             wino_rows(d, buf, bs, X + c * d->fih * d->fiw, &r);
-            wino_in(vp + c * nr, vs, buf, bs, tmp, r.len);
+            wino_in(vp + c * nr, vs, buf, bs, tmp, r.len, nr - jl % nr);
         }
         jl += r.len;
     }
