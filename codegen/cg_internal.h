@@ -23,6 +23,9 @@ typedef struct {
     int32_t src;
     const void *key;
     size_t key_size;
+    /* CONST from an IR value: read by a prep (cg_prep_source), by a node
+       (cg_buf); one read by preps only is released after they ran */
+    bool prep_src, node_use;
 } cg_buf_info;
 
 /* Microkernel shapes (mr, nv) chosen for the GEMMs of nodes with constant

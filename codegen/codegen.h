@@ -118,6 +118,9 @@ const ir_graph *cg_graph(const cg_program *p);
 /* Buffer index of IR value v (graph input, output, intermediate or
  * constant); -1 for v < 0 (omitted optional operand). */
 int32_t cg_buf(cg_program *p, int32_t v);
+/* cg_buf for what only a prep (cg_set_prep) reads: a constant read by no
+   node is marked for release once the preps have run (onnxc_model.h) */
+int32_t cg_prep_source(cg_program *p, int32_t v);
 /* A new constant buffer holding a copy of data (e.g. prepacked weights);
  * returns its index or -1 (out of memory). */
 int32_t cg_const(cg_program *p, const void *data, uint64_t bytes);

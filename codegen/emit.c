@@ -219,7 +219,12 @@ static ir_status buf_descs(cg_module *m, uint32_t e, LLVMValueRef *out, bool *fr
             st = ir_fail(d, IR_ERR_NOMEM, "out of memory");
         if (b->kind == ONNXC_BUF_PREPARED && (offset = shared_prep(m, e, b, &fresh[i])) == UINT64_MAX)
             st = ir_fail(d, IR_ERR_NOMEM, "out of memory");
-        LLVMValueRef f[4] = {i32c(m, b->kind), i32c(m, b->index), i64c(m, (int64_t)offset), data};
+        int32_t index = b->index;
+        if (b->kind == ONNXC_BUF_CONST && b->prep_src && !b->node_use) { /* read by preps only */
+            index = ONNXC_CONST_PREP_ONLY;
+            offset = b->bytes;
+        }
+        LLVMValueRef f[4] = {i32c(m, b->kind), i32c(m, index), i64c(m, (int64_t)offset), data};
         items[i] = LLVMConstNamedStruct(m->buf_ty, f, 4);
     }
     char name[32];

@@ -158,7 +158,7 @@ ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc,
     if (!wp)
         return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");
     memset(wp, 0, sizeof *wp);
-    wp->w = cg_buf(p, n->inputs[1]);
+    wp->w = cg_prep_source(p, n->inputs[1]);
     wp->mr = k->mr;
     wp->m = k->m;
     wp->c = k->c;

@@ -116,7 +116,7 @@ int32_t cg_temp(cg_program *p, uint64_t bytes)
     return add_buf(p, (cg_buf_info){ONNXC_BUF_ARENA, 0, off, NULL, bytes, -1});
 }
 
-int32_t cg_buf(cg_program *p, int32_t v)
+static int32_t value_buf(cg_program *p, int32_t v)
 {
     if (v < 0)
         return -1;
@@ -149,6 +149,22 @@ int32_t cg_buf(cg_program *p, int32_t v)
     int32_t idx = add_buf(p, b);
     p->buf_of[v] = idx;
     return idx;
+}
+
+int32_t cg_buf(cg_program *p, int32_t v)
+{
+    int32_t i = value_buf(p, v);
+    if (i >= 0)
+        p->bufs[i].node_use = true;
+    return i;
+}
+
+int32_t cg_prep_source(cg_program *p, int32_t v)
+{
+    int32_t i = value_buf(p, v);
+    if (i >= 0)
+        p->bufs[i].prep_src = true;
+    return i;
 }
 
 /* ---- pins ----------------------------------------------------------------- */

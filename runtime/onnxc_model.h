@@ -23,14 +23,19 @@
  * the nodes', on that entry's buffer table) in entry order, and from then
  * on the area is read-only. Entries that share a prepared buffer share its
  * offset; only the first entry that uses it lists the prep that makes it.
+ * A constant buffer that only preps read (the 3x3 filters behind Winograd
+ * weights) has index ONNXC_CONST_PREP_ONLY and its size in `offset`: once
+ * the preps have run, onnxc_create asks the kernel to drop its pages
+ * (madvise MADV_PAGEOUT: the contents stay, a later read faults them back
+ * in), unless a buffer without the mark has the same data.
  * ABI history: 1 one program per model; 2 a table of entries and the CPU
- * features the code needs; 3 prepared buffers. */
+ * features the code needs; 3 prepared buffers; 4 prep-only constants. */
 #ifndef ONNXC_MODEL_H
 #define ONNXC_MODEL_H
 
 #include <stdint.h>
 
-#define ONNXC_MODEL_ABI 3
+#define ONNXC_MODEL_ABI 4
 #define ONNXC_MAX_RANK 8
 
 /* One node's work item. bufs[i] is buffer i's address for this run; scratch
@@ -52,11 +57,12 @@ enum {
     ONNXC_BUF_CONST = 3,  /* constant data inside the artifact */
     ONNXC_BUF_PREPARED = 4 /* prepared area + offset, made at onnxc_create */
 };
+#define ONNXC_CONST_PREP_ONLY 1 /* CONST `index`: read by preps only (0: by nodes) */
 
 typedef struct {
     int32_t kind;
-    int32_t index;   /* INPUT/OUTPUT: which one */
-    uint64_t offset; /* ARENA, PREPARED: byte offset, 64-byte aligned */
+    int32_t index;   /* INPUT/OUTPUT: which one; CONST: 0 or ONNXC_CONST_PREP_ONLY */
+    uint64_t offset; /* ARENA, PREPARED: byte offset, 64-byte aligned; CONST prep-only: bytes */
     const void *data; /* CONST: the data (64-byte aligned) */
 } onnxc_buf_desc;
 

@@ -5,8 +5,10 @@
  * descriptors and buffer kinds, the same inputs and outputs in every
  * entry), then allocates all a run needs, sized for the largest entry: the
  * arena for intermediates, the buffer table, the thread pool and its
- * scratch areas. Selecting an entry (entry 0 at first; onnxc_select by input
- * shapes) fills the table's arena and constant addresses. onnxc_run only
+ * scratch areas, and runs the preps that fill the prepared area (then pages
+ * out the constants only they read). Selecting an entry (entry 0 at first;
+ * onnxc_select by input shapes) fills the table's arena and constant
+ * addresses. onnxc_run only
  * writes the caller's input and output pointers into the table and runs
  * the entry's nodes in order, each as a parallel-for on the pool: it
  * allocates nothing and cannot fail once its arguments are valid. Messages
@@ -19,6 +21,7 @@
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <time.h>
 #include <unistd.h>
 #if defined(__x86_64__) || defined(__i386__)
@@ -200,7 +203,7 @@ static bool entry_ok(const onnxc_model *m, const onnxc_entry *e)
             (b->kind == ONNXC_BUF_INPUT && b->index >= 0 && (uint32_t)b->index < m->n_inputs) ||
             (b->kind == ONNXC_BUF_OUTPUT && b->index >= 0 && (uint32_t)b->index < m->n_outputs) ||
             (b->kind == ONNXC_BUF_PREPARED && b->offset < m->prepared_bytes && b->offset % 64 == 0) ||
-            b->kind == ONNXC_BUF_CONST;
+            (b->kind == ONNXC_BUF_CONST && (b->index == 0 || b->index == ONNXC_CONST_PREP_ONLY));
         if (!ok)
             return false;
     }
@@ -299,6 +302,44 @@ static void prepare(onnxc_ctx *c)
     }
 }
 
+/* Whether some entry reads `data` as a constant without the prep-only mark. */
+static bool const_read_by_nodes(const onnxc_model *m, const void *data)
+{
+    for (uint32_t k = 0; k < m->n_entries; k++)
+        for (uint32_t i = 0; i < m->entries[k].n_bufs; i++) {
+            const onnxc_buf_desc *b = &m->entries[k].bufs[i];
+            if (b->kind == ONNXC_BUF_CONST && b->index != ONNXC_CONST_PREP_ONLY && b->data == data)
+                return true;
+        }
+    return false;
+}
+
+/* After the preps: the whole pages of constants only they read are paged
+ * out (advice: the contents stay valid, a later read faults them in again;
+ * a no-op where the kernel lacks MADV_PAGEOUT or declines, e.g. for a file
+ * the process may not write). DETR-R50: its 33 MB of 3x3 filters. */
+static void release_prep_sources(const onnxc_model *m)
+{
+#ifdef MADV_PAGEOUT
+    long ps = sysconf(_SC_PAGESIZE);
+    uintptr_t page = ps > 0 ? (uintptr_t)ps : 4096;
+    for (uint32_t k = 0; k < m->n_entries; k++)
+        for (uint32_t i = 0; i < m->entries[k].n_bufs; i++) {
+            const onnxc_buf_desc *b = &m->entries[k].bufs[i];
+            if (b->kind != ONNXC_BUF_CONST || b->index != ONNXC_CONST_PREP_ONLY || !b->data ||
+                b->offset > UINTPTR_MAX - (uintptr_t)b->data)
+                continue;
+            uintptr_t lo = ((uintptr_t)b->data + page - 1) / page * page,
+                      hi = ((uintptr_t)b->data + (uintptr_t)b->offset) / page * page;
+            if (hi > lo && !const_read_by_nodes(m, b->data))
+                (void)madvise((void *)lo, hi - lo, MADV_PAGEOUT);
+        }
+#else
+    (void)m;
+    (void)const_read_by_nodes;
+#endif
+}
+
 /* Room for the largest entry: buffer table and arena; *scratch gets the
  * largest scratch area. */
 static onnxc_status ctx_alloc(onnxc_ctx *c, const onnxc_model *m, uint64_t *scratch)
@@ -345,8 +386,10 @@ onnxc_ctx *onnxc_create(const onnxc_model *m, int n_threads, onnxc_status *err)
         st = ctx_alloc(c, m, &scratch);
     if (!st)
         st = onnxc_rt_pool_create(thread_count(n_threads), scratch, &c->pool);
-    if (!st)
+    if (!st) {
         prepare(c);
+        release_prep_sources(m);
+    }
     if (!st)
         st = onnxc_rt_profile_init(c);
     if (!st)

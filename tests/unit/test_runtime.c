@@ -153,25 +153,38 @@ static void prep_rows(void *const *bufs, int64_t task, void *scratch)
     prep_calls++;
 }
 
-static void test_prepared(void)
+/* The fixture's model with buffer 7 = src as the prep's source. */
+typedef struct {
+    onnxc_buf_desc bufs[8];
+    onnxc_node_desc preps[1];
+    onnxc_entry e;
+    onnxc_model m;
+} prep_fixture;
+
+static void prep_fixture_init(prep_fixture *f, onnxc_buf_desc src)
 {
     const onnxc_entry *e0 = &rt_test_model.entries[0];
-    onnxc_buf_desc bufs[8];
-    memcpy(bufs, e0->bufs, e0->n_bufs * sizeof *bufs);
-    bufs[7] = (onnxc_buf_desc){ONNXC_BUF_CONST, 0, 0, e0->bufs[2].data};
-    bufs[2] = (onnxc_buf_desc){ONNXC_BUF_PREPARED, 0, 64, NULL};
-    const onnxc_node_desc preps[] = {{prep_rows, ROWS, "w", "onnxc.prepare", 0}};
-    onnxc_entry e = *e0;
-    e.n_bufs = 8;
-    e.bufs = bufs;
-    e.n_preps = 1;
-    e.preps = preps;
-    onnxc_model m = rt_test_model;
-    m.entries = &e;
-    m.prepared_bytes = 64 + N * sizeof(float);
+    memcpy(f->bufs, e0->bufs, e0->n_bufs * sizeof *f->bufs);
+    f->bufs[7] = src;
+    f->bufs[2] = (onnxc_buf_desc){ONNXC_BUF_PREPARED, 0, 64, NULL};
+    f->preps[0] = (onnxc_node_desc){prep_rows, ROWS, "w", "onnxc.prepare", 0};
+    f->e = *e0;
+    f->e.n_bufs = 8;
+    f->e.bufs = f->bufs;
+    f->e.n_preps = 1;
+    f->e.preps = f->preps;
+    f->m = rt_test_model;
+    f->m.entries = &f->e;
+    f->m.prepared_bytes = 64 + N * sizeof(float);
+}
+
+static void test_prepared(void)
+{
+    prep_fixture f;
+    prep_fixture_init(&f, (onnxc_buf_desc){ONNXC_BUF_CONST, 0, 0, rt_test_model.entries[0].bufs[2].data});
     onnxc_status st = ONNXC_ERR_THREAD;
     prep_calls = 0;
-    onnxc_ctx *c = onnxc_create(&m, 2, &st);
+    onnxc_ctx *c = onnxc_create(&f.m, 2, &st);
     CU_ASSERT_PTR_NOT_NULL_FATAL(c);
     CU_ASSERT_EQUAL(st, ONNXC_OK);
     CU_ASSERT_EQUAL(prep_calls, ROWS); /* every task once, at creation */
@@ -184,19 +197,53 @@ static void test_prepared(void)
     CU_ASSERT_EQUAL(prep_calls, ROWS); /* and never again */
     onnxc_destroy(c);
     /* malformed: past the prepared area, unaligned, a prep table missing */
-    bufs[2].offset = m.prepared_bytes;
-    CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
+    f.bufs[2].offset = f.m.prepared_bytes;
+    CU_ASSERT_PTR_NULL(onnxc_create(&f.m, 1, &st));
     CU_ASSERT_EQUAL(st, ONNXC_ERR_ARGUMENT);
-    bufs[2].offset = 32;
-    CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
-    bufs[2].offset = 64;
-    e.preps = NULL;
-    CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
+    f.bufs[2].offset = 32;
+    CU_ASSERT_PTR_NULL(onnxc_create(&f.m, 1, &st));
+    f.bufs[2].offset = 64;
+    f.e.preps = NULL;
+    CU_ASSERT_PTR_NULL(onnxc_create(&f.m, 1, &st));
     CU_ASSERT_EQUAL(st, ONNXC_ERR_ARGUMENT);
-    e.preps = preps;
-    m.prepared_bytes = 0; /* a prepared buffer in a model without the area */
-    CU_ASSERT_PTR_NULL(onnxc_create(&m, 1, &st));
+    f.e.preps = f.preps;
+    f.m.prepared_bytes = 0; /* a prepared buffer in a model without the area */
+    CU_ASSERT_PTR_NULL(onnxc_create(&f.m, 1, &st));
     CU_ASSERT_EQUAL(prep_calls, ROWS);
+}
+
+/* A constant only preps read (the 3x3 filters behind Winograd weights) is
+ * marked ONNXC_CONST_PREP_ONLY with its size: onnxc_create pages it out
+ * after the preps. Its contents must survive that (advice that discarded
+ * anonymous pages would hand the next context's prep zeros), and a mark
+ * outside {0, ONNXC_CONST_PREP_ONLY} is refused. */
+static void test_prep_only_const(void)
+{
+    const float *w0 = rt_test_model.entries[0].bufs[2].data;
+    size_t bytes = 4 * 4096; /* whole pages, so that some are released */
+    float *w = aligned_alloc(4096, bytes);
+    CU_ASSERT_PTR_NOT_NULL_FATAL(w);
+    memset(w, 0, bytes);
+    memcpy(w, w0, N * sizeof(float));
+    prep_fixture f;
+    prep_fixture_init(&f, (onnxc_buf_desc){ONNXC_BUF_CONST, ONNXC_CONST_PREP_ONLY, bytes, w});
+    for (int k = 0; k < 3; k++) { /* each context prepares from the released pages again */
+        onnxc_status st = ONNXC_ERR_THREAD;
+        onnxc_ctx *c = onnxc_create(&f.m, 1 + k % 2, &st);
+        CU_ASSERT_PTR_NOT_NULL_FATAL(c);
+        CU_ASSERT_EQUAL(st, ONNXC_OK);
+        io t;
+        io_fill(&t, k);
+        CU_ASSERT_EQUAL(io_run(c, &t), ONNXC_OK);
+        CU_ASSERT(io_check(&t));
+        onnxc_destroy(c);
+    }
+    CU_ASSERT_EQUAL(memcmp(w, w0, N * sizeof(float)), 0);
+    onnxc_status st = ONNXC_OK;
+    f.bufs[7].index = 2;
+    CU_ASSERT_PTR_NULL(onnxc_create(&f.m, 1, &st));
+    CU_ASSERT_EQUAL(st, ONNXC_ERR_ARGUMENT);
+    free(w);
 }
 
 static void test_threads_identical(void)
@@ -1036,6 +1083,7 @@ static const tu_case cases[] = {
     {"pool_parallel", test_pool_parallel},
     {"create_errors", test_create_errors},
     {"prepared", test_prepared},
+    {"prep_only_const", test_prep_only_const},
     {"run_errors", test_run_errors},
     {"check_input", test_check_input},
     {"dtypes", test_dtypes},
