@@ -29,6 +29,9 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) __attribute__((format
 
 /* --precision: "fp32" -> 0, "bf16" -> 1 (cg_precision); false if neither. */
 bool cli_parse_precision(const char *s, int *precision);
+/* --keep-fp32 LIST after option parsing: 0 if absent or well formed and
+ * with --precision bf16, else the usage error (EXIT_USAGE) for cmd. */
+int cli_check_keep_fp32(const char *cmd, const char *list, int precision);
 
 /* Loads a model, printing the error on failure (returns NULL). */
 ir_graph *cli_load(const char *path, ir_diag *d);

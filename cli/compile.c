@@ -31,7 +31,7 @@
 typedef enum { EMIT_EXE, EMIT_LIB, EMIT_OBJ, EMIT_LLVM, EMIT_ASM } emit_kind;
 
 typedef struct {
-    const char *model, *out, *name, *outputs, *target_cpu;
+    const char *model, *out, *name, *outputs, *target_cpu, *keep_fp32;
     const char *shapes[64];
     int n_shapes, opt_level, precision;
     emit_kind emit;
@@ -57,6 +57,8 @@ static void compile_help(void)
          "                           weights in bfloat16 with fp32 sums (weights prepacked in bf16);\n"
          "                           the output heads, softmax, normalization and the attention\n"
          "                           scores stay fp32. Needs a target with AVX512_BF16\n"
+         "      --keep-fp32 A,B      with --precision bf16: the products of the nodes whose names\n"
+         "                           contain A or B stay fp32 (e.g. transformer)\n"
          "  -O LEVEL                 LLVM optimization level 0-3 (default 2)\n"
          "  -q, --quiet              no progress on stderr\n"
          "  -h, --help               show this help\n"
@@ -83,7 +85,8 @@ static int parse_compile_opts(int argc, char **argv, compile_opts *o)
         {"name", required_argument, 0, 'n'},        {"input-shape", required_argument, 0, 's'},
         {"outputs", required_argument, 0, 'u'},     {"target-cpu", required_argument, 0, 'c'},
         {"quiet", no_argument, 0, 'q'},             {"help", no_argument, 0, 'h'},
-        {"precision", required_argument, 0, 'p'},   {0, 0, 0, 0}};
+        {"precision", required_argument, 0, 'p'},   {"keep-fp32", required_argument, 0, 'k'},
+        {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
@@ -93,6 +96,7 @@ static int parse_compile_opts(int argc, char **argv, compile_opts *o)
         case 'n': o->name = optarg; break;
         case 'u': o->outputs = optarg; break;
         case 'c': o->target_cpu = optarg; break;
+        case 'k': o->keep_fp32 = optarg; break;
         case 'q': o->quiet = true; break;
         case 'p':
             if (!cli_parse_precision(optarg, &o->precision))
@@ -121,7 +125,7 @@ static int parse_compile_opts(int argc, char **argv, compile_opts *o)
     if (!o->out)
         return cli_usage_error("compile", "missing -o OUT");
     o->model = argv[optind];
-    return 0;
+    return cli_check_keep_fp32("compile", o->keep_fp32, o->precision);
 }
 
 /* NAME from OUT: basename without "lib" prefix and extension, as an identifier. */
@@ -444,6 +448,7 @@ int cmd_compile(int argc, char **argv)
     co.target_cpu = o.target_cpu;
     co.opt_level = o.opt_level;
     co.precision = (cg_precision)o.precision;
+    co.keep_fp32 = o.keep_fp32;
     if (!st) {
         st = cg_build_entries((const ir_graph *const *)gs, n, &co, &m, &d);
         stage(&o, "lower + emit LLVM IR", t0);

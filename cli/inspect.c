@@ -37,6 +37,7 @@ static void inspect_help(void)
          "                           product (M x N x K) with its register and cache tiles,\n"
          "                           and why (e.g. Winograd's estimated cost vs direct)\n"
          "      --precision P        with --kernels: fp32 (default) or bf16\n"
+         "      --keep-fp32 A,B      with --precision bf16: as in onnxc compile (those nodes fp32)\n"
          "      --memory             print the memory plan: value, bytes, offset, first and\n"
          "                           last use, arena size, sum of intermediates, lower bound\n"
          "      --format=FMT         text (default), json, ir, onnx, dot or svg; onnx and dot\n"
@@ -162,7 +163,7 @@ typedef enum { FMT_TEXT, FMT_JSON, FMT_IR, FMT_ONNX, FMT_DOT, FMT_SVG } out_form
 typedef struct {
     out_format format;
     bool optimize, memory, fuse, kernels, bf16, precision_set;
-    const char *model, *print_after, *out_file, *outputs;
+    const char *model, *print_after, *out_file, *outputs, *keep_fp32;
     const char *shapes[64];
     int n_shapes, cluster_depth;
 } inspect_opts;
@@ -272,7 +273,7 @@ static ir_status kernels(const ir_graph *g, const inspect_opts *o, bool json, ir
 {
     cg_kernel_report r;
     cg_precision prec = o->bf16 ? CG_BF16 : CG_FP32;
-    ir_status st = cg_describe_kernels(g, 2, 0, prec, &r, d);
+    ir_status st = cg_describe_kernels(g, 2, 0, prec, o->keep_fp32, &r, d);
     if (st)
         return st;
     static const char *const kinds[] = {"conv", "wino", "gemm", "gemm_multi", "attn"};
@@ -390,7 +391,7 @@ static int parse_inspect_opts(int argc, char **argv, inspect_opts *o)
         {"format", required_argument, 0, 'f'},  {"output", required_argument, 0, 'o'},
         {"cluster-depth", required_argument, 0, 'c'}, {"help", no_argument, 0, 'h'},
         {"kernels", no_argument, 0, 'k'},       {"precision", required_argument, 0, 'P'},
-        {0, 0, 0, 0}};
+        {"keep-fp32", required_argument, 0, 'K'}, {0, 0, 0, 0}};
     int c;
     optind = 1;
     opterr = 0;
@@ -409,6 +410,7 @@ static int parse_inspect_opts(int argc, char **argv, inspect_opts *o)
             o->precision_set = true;
             break;
         case 'u': o->outputs = optarg; break;
+        case 'K': o->keep_fp32 = optarg; break;
         case 'p': o->print_after = optarg; break;
         case 'o': o->out_file = optarg; break;
         case 'c': {
@@ -436,6 +438,8 @@ static int parse_inspect_opts(int argc, char **argv, inspect_opts *o)
         return cli_usage_error("inspect", optind >= argc ? "missing MODEL" : "expected one MODEL");
     if (o->precision_set && !o->kernels)
         return cli_usage_error("inspect", "--precision goes with --kernels");
+    if (cli_check_keep_fp32("inspect", o->keep_fp32, o->bf16))
+        return EXIT_USAGE;
     if (o->kernels && o->format != FMT_TEXT && o->format != FMT_JSON)
         return cli_usage_error("inspect", "--kernels prints text or JSON");
     if (o->format >= FMT_ONNX && !o->out_file)

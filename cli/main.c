@@ -34,6 +34,17 @@ bool cli_parse_precision(const char *s, int *precision)
     return *precision || !strcmp(s, "fp32");
 }
 
+int cli_check_keep_fp32(const char *cmd, const char *list, int precision)
+{
+    if (!list)
+        return 0;
+    if (!cg_keep_fp32_valid(list))
+        return cli_usage_error(cmd, "--keep-fp32 expects comma-separated parts of node names, not '%s'", ir_q(list));
+    if (!precision)
+        return cli_usage_error(cmd, "--keep-fp32 goes with --precision bf16");
+    return 0;
+}
+
 int cli_usage_error(const char *cmd, const char *fmt, ...)
 {
     va_list ap;

@@ -26,7 +26,7 @@ typedef struct {
     int n_inputs;
     const char *shapes[64];
     int n_shapes;
-    const char *out_dir, *compare_dir, *dump_dir, *engine;
+    const char *out_dir, *compare_dir, *dump_dir, *engine, *keep_fp32;
     double rtol, atol;
     bool optimize;
     int precision;
@@ -46,6 +46,7 @@ static void run_help(void)
          "                           ref: the reference engine (scalar kernels, the oracle)\n"
          "      --precision fp32|bf16  jit: the arithmetic of the convolutions and products (see\n"
          "                           onnxc compile --help)\n"
+         "      --keep-fp32 A,B      jit, bf16: nodes whose names contain A or B stay fp32\n"
          "  -O, --optimize           run the optimizer (at the inputs' shapes) before executing\n"
          "      --input-shape NAME:DIMS  check/bind an input's shape, e.g. inputs:1x3x800x1066\n"
          "      --dump DIR           write every intermediate value as DIR/<value>.npy (with\n"
@@ -217,7 +218,8 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
         {"atol", required_argument, 0, 'a'},    {"engine", required_argument, 0, 'e'},
         {"input-shape", required_argument, 0, 's'}, {"dump", required_argument, 0, 'D'},
         {"optimize", no_argument, 0, 'O'},      {"help", no_argument, 0, 'h'},
-        {"precision", required_argument, 0, 'p'}, {0, 0, 0, 0}};
+        {"precision", required_argument, 0, 'p'}, {"keep-fp32", required_argument, 0, 'k'},
+        {0, 0, 0, 0}};
     int c;
     char *end;
     optind = 1;
@@ -243,6 +245,7 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
         case 'c': o->compare_dir = optarg; break;
         case 'D': o->dump_dir = optarg; break;
         case 'e': o->engine = optarg; break;
+        case 'k': o->keep_fp32 = optarg; break;
         case 'r':
         case 'a': {
             double v = strtod(optarg, &end);
@@ -259,7 +262,7 @@ static int parse_run_opts(int argc, char **argv, run_opts *o)
         return cli_usage_error("run", optind >= argc ? "missing MODEL" : "expected one MODEL");
     if (strcmp(o->engine, "ref") && strcmp(o->engine, "jit"))
         return cli_usage_error("run", "unknown engine '%s' (available: jit, ref)", ir_q(o->engine));
-    return 0;
+    return cli_check_keep_fp32("run", o->keep_fp32, o->precision);
 }
 
 /* Binds every input's shape to the given tensor's and optimizes. For the
@@ -290,10 +293,11 @@ static ir_status optimize_for(ir_graph *g, ir_tensor *const *in, bool jit, ir_di
 }
 
 /* Compiles g in memory and runs it once with the runtime. */
-static ir_status run_jit(const ir_graph *g, int precision, ir_tensor *const *in, ir_tensor **out, ir_diag *d)
+static ir_status run_jit(const ir_graph *g, const run_opts *o, ir_tensor *const *in, ir_tensor **out, ir_diag *d)
 {
     cg_options co = cg_options_default();
-    co.precision = (cg_precision)precision;
+    co.precision = (cg_precision)o->precision;
+    co.keep_fp32 = o->keep_fp32;
     cg_jit *j = NULL;
     const void *model = NULL;
     ir_status st = cg_jit_build(g, &co, &j, &model, d);
@@ -399,7 +403,7 @@ int cmd_run(int argc, char **argv)
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
     if (!st && jit)
-        st = run_jit(g, o.precision, in, out, &d);
+        st = run_jit(g, &o, in, out, &d);
     else if (!st)
         st = ir_ref_run(g, in, out, o.dump_dir ? dump_value : NULL, (void *)o.dump_dir, &d);
     clock_gettime(CLOCK_MONOTONIC, &t1);

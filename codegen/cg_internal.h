@@ -51,6 +51,7 @@ struct cg_program {
     int vec_bits; /* the target's vector width for the lowerings; 0 = 512 */
     cg_pins *pins; /* NULL: every GEMM chooses its own shape */
     cg_precision precision;
+    const char *keep_fp32; /* cg_options.keep_fp32 */
     uint8_t *heads; /* per node: an output head kept in fp32 (lower_dense.c, on first use) */
     uint64_t prepared_bytes; /* PREPARED buffers, 64-byte aligned offsets */
     void *prepared_mem;      /* their memory for native runs (cg_program_alloc_prepared) */
@@ -65,9 +66,10 @@ ir_status cg_program_build_for(const ir_graph *g, int threads_hint, int vec_bits
 ir_status cg_program_build_prec(const ir_graph *g, int threads_hint, int vec_bits, cg_precision precision,
                                 cg_program **out, ir_diag *d);
 /* The same, choosing GEMM microkernel shapes and other per-node choices
-   through pins (may be NULL) shared by the entries of one artifact. */
+   through pins (may be NULL) shared by the entries of one artifact, with
+   cg_options.keep_fp32 (may be NULL). */
 ir_status cg_program_build_pinned(const ir_graph *g, int threads_hint, int vec_bits, cg_precision precision,
-                                  cg_pins *pins, cg_program **out, ir_diag *d);
+                                  const char *keep_fp32, cg_pins *pins, cg_program **out, ir_diag *d);
 void cg_program_free(cg_program *p);
 /* For ld_plan_gemm: replaces (mr, nv) by the shape pinned for this GEMM of
  * the node being lowered, or pins the given one. */

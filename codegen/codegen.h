@@ -40,6 +40,9 @@ typedef struct {
     int opt_level;          /* 0..3 */
     bool verbose;           /* progress on stderr */
     cg_precision precision;
+    /* bf16 builds: products of the nodes whose names contain one of these
+       comma-separated substrings stay fp32 (NULL: none) */
+    const char *keep_fp32;
 } cg_options;
 
 cg_options cg_options_default(void);
@@ -152,9 +155,13 @@ typedef struct {
     cg_kernel_row *rows;
 } cg_kernel_report;
 /* What every node of g lowers to, for `threads` threads and a target with
- * vec_bits-bit vectors (0: the host's), at `precision`. */
+ * vec_bits-bit vectors (0: the host's), at `precision` (keep_fp32 as in
+ * cg_options). */
 ir_status cg_describe_kernels(const ir_graph *g, int threads, int vec_bits, cg_precision precision,
-                              cg_kernel_report *r, ir_diag *d);
+                              const char *keep_fp32, cg_kernel_report *r, ir_diag *d);
+/* Whether a --keep-fp32 list (comma-separated substrings) is well formed:
+ * no empty item. */
+bool cg_keep_fp32_valid(const char *list);
 void cg_kernel_report_free(cg_kernel_report *r);
 /* Threads the model will most likely run with (for task-count choices). */
 int cg_threads_hint(const cg_program *p);

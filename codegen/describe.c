@@ -73,13 +73,13 @@ static bool dense_info(const cg_lowered *l, cg_kernel_row *r)
 }
 
 ir_status cg_describe_kernels(const ir_graph *g, int threads, int vec_bits, cg_precision precision,
-                              cg_kernel_report *r, ir_diag *d)
+                              const char *keep_fp32, cg_kernel_report *r, ir_diag *d)
 {
     memset(r, 0, sizeof *r);
     r->vec_bits = vec_bits ? vec_bits : host_vec_bits();
     r->threads = threads;
     cg_program *p = NULL;
-    ir_status st = cg_program_build_prec(g, threads, r->vec_bits, precision, &p, d);
+    ir_status st = cg_program_build_pinned(g, threads, r->vec_bits, precision, keep_fp32, NULL, &p, d);
     if (st)
         return st;
     uint32_t n = 0;

@@ -474,7 +474,8 @@ ir_status cg_build_in(const ir_graph *const *gs, uint32_t n, const cg_options *o
                      ir_q(m->cpu));
     double t0 = cg_now_ms();
     for (; !st && m->n_progs < n; m->n_progs++)
-        st = cg_program_build_pinned(gs[m->n_progs], 2, cg_target_vec_bits(m), o->precision, m->pins, &m->progs[m->n_progs], d);
+        st = cg_program_build_pinned(gs[m->n_progs], 2, cg_target_vec_bits(m), o->precision, o->keep_fp32, m->pins,
+                                     &m->progs[m->n_progs], d);
     m->stats.lower_ms = cg_now_ms() - t0;
     if (!st) {
         t0 = cg_now_ms();

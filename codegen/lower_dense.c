@@ -8,6 +8,7 @@
  * one A panel (mr x kc) held in L1; the microkernel shape is the one that
  * pads M and N the least. Tasks are C tiles; tiles shrink until both (or
  * all) threads have several tasks, unless the node is too small to split. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -206,6 +207,35 @@ bool ld_bf16(cg_program *p, const ir_node *n)
     return !ld_fp32_reason(p, n);
 }
 
+/* The first item of the comma-separated list that node name contains, as a
+ * note ("its name contains 'x' (--keep-fp32)"); NULL if none. */
+static const char *kept_fp32(cg_program *p, const char *list, const char *name)
+{
+    for (const char *s = list; s && *s;) {
+        const char *e = strchr(s, ',');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        for (const char *at = name; len && at && *at; at++)
+            if (!strncmp(at, s, len)) {
+                char *why = cg_alloc(p, len + 48);
+                if (why)
+                    snprintf(why, len + 48, "its name contains '%.*s' (--keep-fp32)", (int)len, s);
+                return why ? why : "--keep-fp32";
+            }
+        s = e ? e + 1 : NULL;
+    }
+    return NULL;
+}
+
+bool cg_keep_fp32_valid(const char *list)
+{
+    if (!list || !*list)
+        return false;
+    for (const char *s = list; *s; s++)
+        if (*s == ',' && (s == list || s[1] == ',' || !s[1]))
+            return false;
+    return true;
+}
+
 const char *ld_fp32_reason(cg_program *p, const ir_node *n)
 {
     if (p->precision == CG_FP32)
@@ -220,6 +250,9 @@ const char *ld_fp32_reason(cg_program *p, const ir_node *n)
         return "out of memory";
     if (p->heads[n - p->g->nodes])
         return "an output head";
+    const char *kept = p->keep_fp32 ? kept_fp32(p, p->keep_fp32, n->name ? n->name : "") : NULL;
+    if (kept)
+        return kept;
     return reads_graph_input(p, n) ? "it reads the model's input" : NULL;
 }
 

@@ -321,11 +321,11 @@ ir_status cg_program_build_for(const ir_graph *g, int threads_hint, int vec_bits
 ir_status cg_program_build_prec(const ir_graph *g, int threads_hint, int vec_bits, cg_precision precision,
                                 cg_program **out, ir_diag *d)
 {
-    return cg_program_build_pinned(g, threads_hint, vec_bits, precision, NULL, out, d);
+    return cg_program_build_pinned(g, threads_hint, vec_bits, precision, NULL, NULL, out, d);
 }
 
 ir_status cg_program_build_pinned(const ir_graph *g, int threads_hint, int vec_bits, cg_precision precision,
-                                  cg_pins *pins, cg_program **out, ir_diag *d)
+                                  const char *keep_fp32, cg_pins *pins, cg_program **out, ir_diag *d)
 {
     cg_program *p = calloc(1, sizeof *p);
     *out = NULL;
@@ -335,6 +335,7 @@ ir_status cg_program_build_pinned(const ir_graph *g, int threads_hint, int vec_b
     p->pins = pins;
     p->vec_bits = vec_bits;
     p->precision = precision;
+    p->keep_fp32 = keep_fp32;
     p->threads_hint = threads_hint > 0 ? threads_hint : 2;
     p->arena = ir_arena_new();
     p->buf_of = malloc((g->n_values + 1) * sizeof *p->buf_of);

@@ -106,6 +106,30 @@ static void test_inspect_kernels(void)
     CU_ASSERT_EQUAL(onnxc(&out, "inspect", "--kernels", "--precision", "fp16", MODEL ".onnx", 0, 0, 0), 2);
     TU_ASSERT_CONTAINS(out, "--precision expects fp32 or bf16, not 'fp16'");
     free(out);
+    /* --keep-fp32: conv2 (bf16 without it) stays fp32 and says why */
+    if (__builtin_cpu_supports("avx512f")) {
+        CU_ASSERT_EQUAL(onnxc(&out, "inspect", "--kernels", "--precision=bf16", "--input-shape", shape, ms, 0, 0), 0);
+        TU_ASSERT_CONTAINS(out, "conv2                                        conv        bf16 ");
+        free(out);
+        CU_ASSERT_EQUAL(
+            onnxc(&out, "inspect", "--kernels", "--precision=bf16", "--keep-fp32=x,v2", "--input-shape", shape, ms, 0),
+            0);
+        TU_ASSERT_CONTAINS(out, "conv2                                        conv        fp32 ");
+        TU_ASSERT_CONTAINS(out, "float32: its name contains 'v2' (--keep-fp32)\n");
+        free(out);
+    }
+    CU_ASSERT_EQUAL(onnxc(&out, "inspect", "--kernels", "--keep-fp32", "conv2", MODEL ".onnx", 0, 0, 0), 2);
+    TU_ASSERT_CONTAINS(out, "--keep-fp32 goes with --precision bf16");
+    free(out);
+    CU_ASSERT_EQUAL(onnxc(&out, "compile", MODEL ".onnx", "-o", "/tmp/onnxc-test-cli-keep", "--precision", "bf16",
+                          "--keep-fp32", "a,,b"),
+                    2);
+    TU_ASSERT_CONTAINS(out, "--keep-fp32 expects comma-separated parts of node names, not 'a,,b'");
+    free(out);
+    CU_ASSERT_EQUAL(onnxc(&out, "run", MODEL ".onnx", "--keep-fp32", "conv2", 0, 0, 0, 0), 2);
+    TU_ASSERT_CONTAINS(out, "--keep-fp32 goes with --precision bf16");
+    free(out);
+    CU_ASSERT_EQUAL(access("/tmp/onnxc-test-cli-keep", F_OK), -1);
 }
 
 static void test_inspect_outputs(void)
