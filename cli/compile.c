@@ -367,10 +367,16 @@ static void input_shapes(const ir_graph *g, char *buf, size_t n)
 
 static void summary_wino(const cg_stats *s)
 {
+    char kinds[64];
+    if (!s->wino6_convs || s->wino6_convs == s->wino_convs)
+        snprintf(kinds, sizeof kinds, "F(%dx%d,3x3)", s->wino6_convs ? 6 : 4, s->wino6_convs ? 6 : 4);
+    else
+        snprintf(kinds, sizeof kinds, "(%u F(4x4,3x3), %u F(6x6,3x3))", s->wino_convs - s->wino6_convs,
+                 s->wino6_convs);
     if (s->wino_convs)
-        fprintf(stderr, "onnxc:   %u convolution%s Winograd F(4x4,3x3)%s (ONNXC_CONV_ALGO=auto|direct|winograd); "
+        fprintf(stderr, "onnxc:   %u convolution%s Winograd %s%s (ONNXC_CONV_ALGO=auto|direct|winograd); "
                 "their transformed weights, %.1f MB (%llu bytes), are made from the stored filters at load\n",
-                s->wino_convs, s->wino_convs > 1 ? "s" : "", s->n_entries > 1 ? " in all entries" : "",
+                s->wino_convs, s->wino_convs > 1 ? "s" : "", kinds, s->n_entries > 1 ? " in all entries" : "",
                 (double)s->prepared_bytes / 1e6, (unsigned long long)s->prepared_bytes);
 }
 

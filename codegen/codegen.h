@@ -87,6 +87,7 @@ typedef struct {
     uint32_t nodes;                 /* all entries' */
     uint64_t const_bytes;           /* constant data in the module, each once */
     uint32_t wino_convs;            /* convolutions lowered to the Winograd kernel, all entries */
+    uint32_t wino6_convs;           /* of them, F(6x6, 3x3) */
     uint64_t prepared_bytes;        /* data made from the constants at load (onnxc_create) */
     uint64_t arena_bytes, scratch_bytes; /* the largest entry's */
     double lower_ms, emit_ms, opt_ms, obj_ms;

@@ -56,8 +56,9 @@ static bool dense_info(const cg_lowered *l, cg_kernel_row *r)
         r->precision = c->bf16 ? "bf16" : "fp32";
     } else if (!strcmp(l->kernel, "wino")) {
         const struct k_wino *w = l->desc;
-        snprintf(r->product, sizeof r->product, "36 x %lldx%lldx%lld (F(4x4,3x3): %lld tiles)", (long long)w->m,
-                 (long long)(w->t_blocks * w->nbp), (long long)w->c, (long long)w->tiles);
+        snprintf(r->product, sizeof r->product, "%d x %lldx%lldx%lld (F(%dx%d,3x3): %lld tiles)",
+                 (w->tm + 2) * (w->tm + 2), (long long)w->m, (long long)(w->t_blocks * w->nbp), (long long)w->c,
+                 w->tm, w->tm, (long long)w->tiles);
         snprintf(r->tiles, sizeof r->tiles, "mr x nr %dx%d, %lld tiles x %lld channels per task", w->mr, 16 * w->nv,
                  (long long)w->nb, (long long)w->mc);
     } else if (!strcmp(l->kernel, "attn")) {

@@ -20,6 +20,7 @@
 
 #include "cg_internal.h"
 #include "cg_llvm.h"
+#include "kernels/k_dense.h"
 
 extern const unsigned char onnxc_kernels_bc[];
 extern const unsigned long onnxc_kernels_bc_size;
@@ -373,7 +374,10 @@ static ir_status emit_entry(cg_module *m, uint32_t e, LLVMValueRef *out, ir_diag
     es->scratch_bytes = p->scratch_bytes;
     m->stats.nodes += g->n_nodes;
     for (uint32_t i = 0; i < g->n_nodes; i++)
-        m->stats.wino_convs += !strcmp(p->nodes[i].kernel, "wino");
+        if (!strcmp(p->nodes[i].kernel, "wino")) {
+            m->stats.wino_convs++;
+            m->stats.wino6_convs += ((const struct k_wino *)p->nodes[i].desc)->tm == 6;
+        }
     m->stats.arena_bytes = arena > m->stats.arena_bytes ? arena : m->stats.arena_bytes;
     m->stats.scratch_bytes = p->scratch_bytes > m->stats.scratch_bytes ? p->scratch_bytes : m->stats.scratch_bytes;
     return IR_OK;

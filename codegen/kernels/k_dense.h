@@ -70,15 +70,16 @@ struct k_conv {
     int64_t mc, nc, kc, m_tiles, n_tiles;
 };
 
-/* Winograd F(4x4, 3x3) convolution (3x3, stride 1, dilation 1, one group)
- * per image: tiles of 4x4 output pixels, th x tw of them (tiles = th*tw),
- * pads ph, pw at the start (per phase image when dilated: below). u: 36 matrices U[xi] [m, c], each packed as
- * ceil(m/mr) A panels [c][mr] (upan elements per matrix). A task owns nb
- * tiles (nbp = nb rounded up to 16*nv) and mc output channels, done msub at
- * a time. bias [m], res like y. Tasks: batch * t_blocks * m_blocks. */
+/* Winograd F(tm x tm, 3x3) convolution, tm = 4 or 6 (3x3, stride 1, one
+ * group) per image: tiles of tm x tm output pixels, th x tw of them (tiles
+ * = th*tw), pads ph, pw at the start (per phase image when dilated: below).
+ * u: PP = (tm+2)^2 matrices U[xi] [m, c], each packed as ceil(m/mr) A panels
+ * [c][mr] (upan elements per matrix). A task owns nb tiles (nbp = nb
+ * rounded up to 16*nv) and mc output channels, done msub at a time. bias
+ * [m], res like y. Tasks: batch * t_blocks * m_blocks. */
 struct k_wino {
     int32_t x, u, bias, res, y;
-    int32_t mr, nv, relu;
+    int32_t mr, nv, relu, tm;
     int64_t batch, c, m, ih, iw, oh, ow, ph, pw;
     /* dilation dl: the convolution is dl*dl stride-1 ones on the phase
        images x[dl*i + py][dl*j + px] (ih x iw of them, padded by ph, pw,
@@ -89,12 +90,12 @@ struct k_wino {
 };
 
 /* The Winograd weights of a k_wino, made when a context is created: w [m,
- * c, 3, 3] (the model's filters) into u: for each of the 36 points xi,
+ * c, 3, 3] (the model's filters) into u: for each of the PP points xi,
  * U[xi] = G g Gt as A panels of mr rows (upan floats per point, rows past
- * m zero). Tasks: one per panel; scratch 36 x WINO_PREP_CB x mr floats. */
+ * m zero). Tasks: one per panel; scratch PP x WINO_PREP_CB x mr floats. */
 #define WINO_PREP_CB 32 /* input channels per block of k_wino_prep's scratch */
 struct k_wino_prep {
-    int32_t w, u, mr;
+    int32_t w, u, mr, tm;
     int64_t m, c, upan;
 };
 

@@ -93,7 +93,15 @@ static void test_inspect_kernels(void)
     unsetenv("ONNXC_CONV_ALGO");
     TU_ASSERT_CONTAINS(out, " wino ");
     TU_ASSERT_CONTAINS(out, "(F(4x4,3x3): 20 tiles)");
-    TU_ASSERT_CONTAINS(out, "Winograd: ONNXC_CONV_ALGO=winograd\n");
+    TU_ASSERT_CONTAINS(out, "Winograd: ONNXC_CONV_ALGO=winograd; F(4x4,3x3): F(4x4) ");
+    free(out);
+    setenv("ONNXC_CONV_ALGO", "winograd", 1);
+    setenv("ONNXC_WINO_TILE", "6", 1);
+    CU_ASSERT_EQUAL(onnxc(&out, "inspect", "--kernels", "--input-shape", shape, ms, 0, 0, 0), 0);
+    unsetenv("ONNXC_WINO_TILE");
+    unsetenv("ONNXC_CONV_ALGO");
+    TU_ASSERT_CONTAINS(out, "64 x 64x32x32 (F(6x6,3x3): 12 tiles)");
+    TU_ASSERT_CONTAINS(out, "Winograd: ONNXC_CONV_ALGO=winograd; F(6x6,3x3): ONNXC_WINO_TILE=6\n");
     free(out);
     CU_ASSERT_EQUAL(onnxc(&out, "inspect", "--kernels", "--json", MODEL ".onnx", 0, 0, 0, 0), 0);
     TU_ASSERT_CONTAINS(out, "\"kernels\": {\"vector_bits\": ");
