@@ -130,8 +130,9 @@ DK_INLINE void wino_weave(float *o, const dk_v16 *y)
 }
 
 /* F(6, 3): x[k] lane j = r[6j + k] for k < 8, j < 16 (reads r[0 .. 105]).
- * Lanes 0-4, 5-9 and 10-14 come from three 32-float windows (at 0, 30 and
- * 60), lane 15 from a fourth (at 90); three shuffles merge them. */
+ * Lanes 0-4, 5-9 and 10-14 are picked from three 32-float windows (at 0,
+ * 30 and 60) and lane 15 from a fourth (at 90), three more shuffles merge
+ * them: six two-source shuffles per k. */
 #define WINO_D6(k)                                                                                              \
     do {                                                                                                          \
         dk_v16 p_ = __builtin_shufflevector(w0a, w0b, k, 6 + k, 12 + k, 18 + k, 24 + k, -1, -1, -1, -1, -1, -1,   \
@@ -167,7 +168,8 @@ DK_INLINE void wino_deal6(const float *r, dk_v16 *x)
  * 6] lane e / 6: picked from the pairs (y0, y1), (y2, y3), (y4, y5), then
  * merged. */
 #define WINO_E(q, t) (16 * (q) + (t))
-#define WINO_PICK(q, t, b0) (WINO_E(q, t) % 6 == (b0) ? WINO_E(q, t) / 6 : WINO_E(q, t) % 6 == (b0) + 1 ? 16 + WINO_E(q, t) / 6 : -1)
+#define WINO_PICK(q, t, b0)                                                                                     \
+    (WINO_E(q, t) % 6 == (b0) ? WINO_E(q, t) / 6 : WINO_E(q, t) % 6 == (b0) + 1 ? 16 + WINO_E(q, t) / 6 : -1)
 #define WINO_AB(q, t) (WINO_E(q, t) % 6 < 2 ? (t) : WINO_E(q, t) % 6 < 4 ? 16 + (t) : -1)
 #define WINO_ABC(q, t) (WINO_E(q, t) % 6 < 4 ? (t) : 16 + (t))
 #define WINO_16(M, ...)                                                                                         \
