@@ -14,6 +14,7 @@
  * whose weights are stored once; the runtime picks the entry of the input
  * shapes it is given. */
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <limits.h>
 #include <stdlib.h>
@@ -200,6 +201,20 @@ static int spawn(char *const *argv)
     return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* Flushes a finished artifact to disk before it takes OUT's name: a crash
+ * cannot leave a truncated file there, and the runtime can page out the
+ * constants only its load-time preparation reads as soon as the artifact
+ * runs (the kernel does not drop dirty pages of a just-written file). */
+static bool sync_file(const char *path)
+{
+    int fd = open(path, O_RDONLY);
+    if (fd < 0)
+        return false;
+    bool ok = fsync(fd) == 0;
+    close(fd);
+    return ok;
+}
+
 static ir_status link_artifact(const compile_opts *o, const char *obj, ir_diag *d)
 {
     char rt[PATH_MAX], lib[PATH_MAX + 32], mainobj[PATH_MAX + 32], tmp[PATH_MAX + 32];
@@ -226,9 +241,14 @@ static ir_status link_artifact(const compile_opts *o, const char *obj, ir_diag *
     argv[a++] = "-lpthread";
     argv[a] = NULL;
     int rc = spawn(argv);
-    if (rc != 0 || rename(tmp, o->out)) {
+    if (rc != 0) {
         unlink(tmp);
         return ir_fail(d, IR_ERR_IO, "linking %s with %s failed (exit %d)", ir_q(o->out), cc, rc);
+    }
+    if (!sync_file(tmp) || rename(tmp, o->out)) {
+        int e = errno;
+        unlink(tmp);
+        return ir_fail(d, IR_ERR_IO, "cannot write %s: %s", ir_q(o->out), strerror(e));
     }
     return IR_OK;
 }
