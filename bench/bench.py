@@ -468,14 +468,6 @@ def compile_onnxc(a, model, ins, inputs, exe, logf, precision):
         raise EngineError("compile timed out after %d s" % a.timeout)
     if rc or not os.path.exists(exe):
         raise EngineError("compile failed (exit %d): %s" % (rc, one_line(text)))
-    # Written to disk before it runs, as a deployed executable is: the runtime pages out
-    # the constants only its load-time preparation reads, and the kernel cannot drop
-    # pages of a file still dirty in the page cache (R101-DC5: +78 MB peak RSS otherwise).
-    fd = os.open(exe, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
     info = {"cmd": " ".join(shlex.quote(c) for c in cmd), "seconds": secs,
             "peak_kb": ru.ru_maxrss, "bytes": os.path.getsize(exe), "summary": ""}
     lines = [l for l in text.splitlines() if l.strip()]
@@ -767,8 +759,8 @@ def report(a, ctx, res, acc, profiles):
     L.append("")
     L.append("Method: %d warm-up and %d timed interleaved rounds per thread count (order rotated "
              "each round, %d ms pause between runs)%s. onnxc: one process per round, `EXE --repeat 1` "
-             "(load + one warm-up run excluded by its own clock; the executable fsync'ed after "
-             "compiling), peak RSS = the largest ru_maxrss of those processes. "
+             "(load + one warm-up run excluded by its own clock; onnxc compile has written the "
+             "executable to disk), peak RSS = the largest ru_maxrss of those processes. "
              "ORT and PyTorch: one long-lived process per thread count (session/model built once), "
              "each round times one run; peak RSS = VmHWM of that process (Node.js or Python "
              "included; their size at start in parentheses). ORT: CPU EP, graph optimization all, "

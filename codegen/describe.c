@@ -57,7 +57,7 @@ static bool dense_info(const cg_lowered *l, cg_kernel_row *r)
     } else if (!strcmp(l->kernel, "wino")) {
         const struct k_wino *w = l->desc;
         snprintf(r->product, sizeof r->product, "%d x %lldx%lldx%lld (F(%dx%d,3x3): %lld tiles)",
-                 (w->tm + 2) * (w->tm + 2), (long long)w->m, (long long)(w->t_blocks * w->nbp), (long long)w->c,
+                 WINO_PP(w->tm), (long long)w->m, (long long)(w->t_blocks * w->nbp), (long long)w->c,
                  w->tm, w->tm, (long long)w->tiles);
         snprintf(r->tiles, sizeof r->tiles, "mr x nr %dx%d, %lld tiles x %lld channels per task", w->mr, 16 * w->nv,
                  (long long)w->nb, (long long)w->mc);

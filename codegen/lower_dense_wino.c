@@ -61,6 +61,9 @@
 static int64_t cdiv(int64_t a, int64_t b) { return (a + b - 1) / b; }
 static int64_t rup(int64_t a, int64_t b) { return cdiv(a, b) * b; }
 
+/* The transforms' cost per tile relative to F(4x4)'s. */
+static double transform_factor(const struct k_wino *k) { return k->tm == 6 ? F6_TRANSFORM : 1.0; }
+
 /* Tiles per task and output-channel blocks: as many tiles as keep V in
  * L2, or all of them when that at most doubles V (deep layers on small
  * images, where the transformed weights dominate the traffic and each
@@ -68,8 +71,8 @@ static int64_t rup(int64_t a, int64_t b) { return cdiv(a, b) * b; }
  * least work. */
 static void wino_plan(const cg_program *p, struct k_wino *k)
 {
-    int64_t nr = 16 * (int64_t)k->nv, threads = cg_threads_hint(p), pp = (k->tm + 2) * (k->tm + 2);
-    double in_cost = IN_COST * (k->tm == 6 ? F6_TRANSFORM : 1.0);
+    int64_t nr = 16 * (int64_t)k->nv, threads = cg_threads_hint(p), pp = WINO_PP(k->tm);
+    double in_cost = IN_COST * transform_factor(k);
     int64_t per = V_BUDGET / (pp * 4 * k->c * nr);
     per = per < 1 ? 1 : per;
     if (cdiv(k->tiles, nr) <= 2 * per) /* all tiles in one block: U (large here) is read once */
@@ -107,8 +110,7 @@ static double direct_cost(const struct k_wino *k, bool bf16)
 static double wino_ratio(const struct k_wino *k, bool bf16)
 {
     double m = (double)k->m, c = (double)k->c, direct = direct_cost(k, bf16);
-    double tiles = (double)(k->t_blocks * k->nbp), pp = (double)((k->tm + 2) * (k->tm + 2));
-    double f = k->tm == 6 ? F6_TRANSFORM : 1.0;
+    double tiles = (double)(k->t_blocks * k->nbp), pp = (double)WINO_PP(k->tm), f = transform_factor(k);
     double wino = 2.0 * m * c * pp * tiles * (c + K_OVERHEAD) / c +
                   f * (IN_COST * c * (double)k->tiles * (double)k->m_blocks + OUT_COST * m * (double)k->tiles);
     return wino / direct;
@@ -205,7 +207,7 @@ ir_status ld_conv_wino(cg_program *p, const ir_node *n, const struct k_conv *kc,
     /* U is four times the size of the filters: the artifact stores the
        filters, and U is made from them when a context is created */
     k->upan = ld_packed_a_size(k->m, k->c, k->mr);
-    int64_t pp = (k->tm + 2) * (k->tm + 2);
+    int64_t pp = WINO_PP(k->tm);
     struct k_wino_prep *wp = cg_alloc(p, sizeof *wp);
     if (!wp)
         return ld_fail(d, IR_ERR_NOMEM, n, "out of memory");

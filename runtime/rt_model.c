@@ -8,10 +8,10 @@
  * scratch areas, and runs the preps that fill the prepared area (then pages
  * out the constants only they read). Selecting an entry (entry 0 at first;
  * onnxc_select by input shapes) fills the table's arena and constant
- * addresses. onnxc_run only
- * writes the caller's input and output pointers into the table and runs
- * the entry's nodes in order, each as a parallel-for on the pool: it
- * allocates nothing and cannot fail once its arguments are valid. Messages
+ * addresses. onnxc_run only writes the caller's input and output pointers
+ * into the table and runs the entry's nodes in order, each as a
+ * parallel-for on the pool: it allocates nothing and cannot fail once its
+ * arguments are valid. Messages
  * name the input or output at fault and list the shapes compiled. */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE /* POSIX and GNU declarations without the build system's -D */

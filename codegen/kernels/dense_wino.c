@@ -351,7 +351,7 @@ DK_INLINE void wino_out(const struct k_wino *d, float *yc, const float *rc, floa
 DK_INLINE void wino_transform_in(const struct k_wino *d, float *restrict V, const float *restrict X, float *buf,
                                  float *tmp, int64_t t0, int64_t nb, int64_t nr)
 {
-    int64_t bs = WINO_BS(d->tm, nr), vs = d->c * d->nbp, pp = (d->tm + 2) * (d->tm + 2);
+    int64_t bs = WINO_BS(d->tm, nr), vs = d->c * d->nbp, pp = WINO_PP(d->tm);
     for (int64_t jl = 0; jl < nb;) {
         wino_run r = wino_run_at(d, t0 + jl, jl, nb - jl, nr);
         float *vp = V + (jl / nr) * d->c * nr + jl % nr;
@@ -372,7 +372,7 @@ DK_INLINE void wino_transform_in(const struct k_wino *d, float *restrict V, cons
 
 KERNEL(wino)
 {
-    int64_t nr = 16 * (int64_t)d->nv, mr = d->mr, np = d->tm + 2, pp = np * np;
+    int64_t nr = 16 * (int64_t)d->nv, mr = d->mr, np = d->tm + 2, pp = WINO_PP(d->tm);
     int64_t mb = task % d->m_blocks, tb = (task / d->m_blocks) % d->t_blocks, img = task / (d->m_blocks * d->t_blocks);
     int64_t t0 = tb * d->nb, nb = dk_min(d->nb, d->tiles - t0), m0 = mb * d->mc, m1 = dk_min(d->m, m0 + d->mc);
     if (nb <= 0 || m1 <= m0)
@@ -461,7 +461,7 @@ KERNEL(wino_prep)
 {
     const float *w = (const float *)bufs[d->w];
     float *u = (float *)bufs[d->u] + task * d->mr * d->c, *v = scratch;
-    int64_t mr = d->mr, cb = WINO_PREP_CB, np = d->tm + 2, pp = np * np;
+    int64_t mr = d->mr, cb = WINO_PREP_CB, np = d->tm + 2, pp = WINO_PP(d->tm);
     for (int64_t c0 = 0; c0 < d->c; c0 += cb) {
         int64_t nc = dk_min(cb, d->c - c0);
         for (int64_t c = 0; c < nc; c++)

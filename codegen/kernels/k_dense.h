@@ -77,6 +77,7 @@ struct k_conv {
  * [c][mr] (upan elements per matrix). A task owns nb tiles (nbp = nb
  * rounded up to 16*nv) and mc output channels, done msub at a time. bias
  * [m], res like y. Tasks: batch * t_blocks * m_blocks. */
+#define WINO_PP(tm) (((tm) + 2) * ((tm) + 2)) /* transform points of F(tm x tm, 3x3) */
 struct k_wino {
     int32_t x, u, bias, res, y;
     int32_t mr, nv, relu, tm;
