@@ -63,6 +63,21 @@ DK_INLINE void mk_out(float *c, const dk_v16 *acc, const dk_epi *e, int64_t i, i
 #define BLOAD(q) dk_v16 bv##q = ((const dk_v16 *)b)[q];
 #define FMA(i, q) ACC(i, q) += a[i] * bv##q;
 #define STORE(i, q) mk_out(c + (i) * ldc + 16 * (q), &ACC(i, q), e, i, q);
+/* The tile's lines of C and of the residual, asked for before the k loop
+ * so that the loads and stores at its end find them in cache: a node's C
+ * and residual are far larger than the caches and its tiles take them 2-3
+ * lines per row at a time, in mr rows at once - more streams than the
+ * hardware prefetcher follows. One prefetch per vector and one for the
+ * row's last byte (a row of C need not start on a line). */
+#define PREFETCH(i, q)                                                                                        \
+    __builtin_prefetch(c + (i) * ldc + 16 * (q), 1, 3);                                                      \
+    if (e && e->res)                                                                                          \
+        __builtin_prefetch(e->res + (i) * e->ldr + 16 * (q), 0, 3);                                           \
+    if ((q) == 0) {                                                                                           \
+        __builtin_prefetch(c + (i) * ldc + 16 * mk_nv - 1, 1, 3);                                            \
+        if (e && e->res)                                                                                      \
+            __builtin_prefetch(e->res + (i) * e->ldr + 16 * mk_nv - 1, 0, 3);                                \
+    }
 
 /* T: the panels' element type, KSTEP: k per step (2: bf16 pairs), BLD and
  * OP: the B loads and the update of one accumulator. */
@@ -72,6 +87,8 @@ DK_INLINE void mk_out(float *c, const dk_v16 *acc, const dk_epi *e, int64_t i, i
     {                                                                                                         \
         const dk_v16 z = DK_SPLAT(0.0f);                                                                      \
         ROWS(DECL, VECS)                                                                                      \
+        const int64_t mk_nv = NV;                                                                             \
+        ROWS(PREFETCH, VECS)                                                                                  \
         for (int64_t k0 = 0;; k0 += DK_CHUNK) {                                                               \
             ROWS(ZERO, VECS)                                                                                  \
             for (int64_t k = 0, kn = dk_min(DK_CHUNK, kc - k0); k < kn; k += KSTEP) {                         \
