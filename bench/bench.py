@@ -163,22 +163,49 @@ def onnxc_version(onnxc):
     return ", ".join(parts)
 
 
+def build_probe(bench_dir, name, cc, extra_srcs=(), flags=()):
+    """bench/NAME.c (and extra sources) built into bench_dir when older than them:
+    (path, None) or (None, why not)."""
+    srcs = [os.path.join(ROOT, "bench", name + ".c")] + [os.path.join(ROOT, x) for x in extra_srcs]
+    exe = os.path.join(bench_dir, name)
+    if not os.path.exists(exe) or any(os.path.getmtime(exe) < os.path.getmtime(x) for x in srcs):
+        cmd = [cc, "-O2", "-march=native", "-ffp-contract=fast", "-Wall", "-Wextra"] + list(flags) + srcs
+        try:
+            r = subprocess.run(cmd + ["-o", exe], capture_output=True, text=True)
+        except OSError as e:
+            return None, "%s.c does not build: %s" % (name, e)
+        if r.returncode:
+            return None, "%s.c does not build: %s" % (name, one_line(r.stderr))
+    return exe, None
+
+
 def peak_flops(bench_dir, threads):
     """{threads: GFLOP/s} from bench/peak_flops.c (built here), and the ISA line."""
-    src = os.path.join(ROOT, "bench", "peak_flops.c")
-    exe = os.path.join(bench_dir, "peak_flops")
-    if not os.path.exists(exe) or os.path.getmtime(exe) < os.path.getmtime(src):
-        cmd = ["gcc", "-O2", "-march=native", "-ffp-contract=fast", "-pthread", "-Wall", "-Wextra",
-               src, "-o", exe]
-        r = subprocess.run(cmd, capture_output=True, text=True)
-        if r.returncode:
-            return {}, "peak_flops.c does not build: " + one_line(r.stderr)
+    exe, why = build_probe(bench_dir, "peak_flops", "gcc", flags=["-pthread"])
+    if not exe:
+        return {}, why
     r = subprocess.run([exe] + [str(t) for t in threads], capture_output=True, text=True, timeout=600)
     if r.returncode:
         return {}, "peak_flops failed: " + one_line(r.stderr)
     peaks = {int(m.group(1)): float(m.group(2))
              for m in re.finditer(r"threads (\d+): ([\d.]+) GFLOP/s", r.stdout)}
     return peaks, r.stdout.splitlines()[0]
+
+
+def mk_probe(bench_dir):
+    """The lines of bench/mk_probe.c (the GEMM microkernel alone and in DETR-R50 node
+    patterns, one thread), or one line saying why there are none."""
+    exe, why = build_probe(bench_dir, "mk_probe", "clang-19", ["codegen/kernels/dense_mk.c"],
+                           ["-I" + os.path.join(ROOT, "codegen", "kernels")])
+    if not exe:
+        return [why]
+    try:
+        r = subprocess.run([exe], capture_output=True, text=True, timeout=600)
+    except (OSError, subprocess.TimeoutExpired) as e:
+        return ["mk_probe failed: %s" % e]
+    if r.returncode:
+        return ["mk_probe failed: " + one_line(r.stderr)]
+    return r.stdout.splitlines()
 
 
 # ---- model and inputs ------------------------------------------------------------------
@@ -701,6 +728,10 @@ def report(a, ctx, res, acc, profiles):
                                                for t, g in sorted(peaks.items()))))
     else:
         L.append("- Peak fp32: %s." % ctx["peak_isa"])
+    if ctx.get("mk_probe"):
+        L.append("- GEMM microkernel alone (`bench/mk_probe.c`, 1 thread; *in cache*: its ceiling, "
+                 "*node*: a DETR-R50 node's tile loop over panels already packed, C and residual "
+                 "streaming from memory): " + "; ".join(ctx["mk_probe"]) + ".")
     for name, c in ctx.get("compile", {}).items():
         if isinstance(c, dict):
             L.append("- %s compile: %.1f s wall, peak RSS %s MB; executable %.1f MB (.text %s); %s."
@@ -995,6 +1026,9 @@ def main(argv=None):
     again, _ = peak_flops(bench_dir, a.threads)
     for t, g in again.items():
         ctx["peaks"][t] = max(g, ctx["peaks"].get(t, 0))
+    if not a.no_profile:
+        log("microkernel probe")
+        ctx["mk_probe"] = mk_probe(bench_dir)
     for key, r in res.items():
         if key[0] == "ort" and r.get("version"):
             ctx["ort_version"] = r["version"]

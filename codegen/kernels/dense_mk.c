@@ -214,6 +214,23 @@ DK_BF16 __attribute__((noinline)) void onnxc_dk_pack_b16(uint16_t *restrict dst,
     const __m512i pairs = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9, 24, 8, 23, 7, 22,
                                            6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1, 16, 0);
     int64_t kc2 = dk_even(kc);
+    if (cs == 1 && nr % 16 == 0) {
+        /* rows of unit stride: pair by pair of rows, across all panels, so that
+         * the source is read in long runs (a row's columns are contiguous) */
+        int64_t full = cols / nr;
+        for (int64_t k = 0; k + 1 < kc; k += 2) {
+            const float *r0 = b + k * rs, *r1 = r0 + rs;
+            for (int64_t q = 0; q < full; q++) {
+                uint16_t *o = dst + q * kc2 * nr + k * nr;
+                for (int64_t l = 0; l < nr; l += 16) {
+                    __m512bh h = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(r1 + q * nr + l), _mm512_loadu_ps(r0 + q * nr + l));
+                    _mm512_storeu_si512(o + 2 * l, _mm512_permutexvar_epi16(pairs, (__m512i)h));
+                }
+            }
+        }
+        if (full * nr == cols && kc % 2 == 0)
+            return;
+    }
     for (int64_t q = 0; q * nr < cols; q++) {
         uint16_t *d = dst + q * kc2 * nr;
         const float *src = b + q * nr * cs;
@@ -222,10 +239,7 @@ DK_BF16 __attribute__((noinline)) void onnxc_dk_pack_b16(uint16_t *restrict dst,
             const float *r0 = src + k * rs, *r1 = r0 + rs;
             uint16_t *o = d + k * nr;
             if (w == nr && k + 1 < kc && cs == 1 && nr % 16 == 0) {
-                for (int64_t l = 0; l < nr; l += 16) {
-                    __m512bh h = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(r1 + l), _mm512_loadu_ps(r0 + l));
-                    _mm512_storeu_si512(o + 2 * l, _mm512_permutexvar_epi16(pairs, (__m512i)h));
-                }
+                continue; /* done above */
             } else {
                 for (int64_t l = 0; l < nr; l++) {
                     o[2 * l] = l < w ? k_bf16(r0[l * cs]) : 0;
