@@ -215,6 +215,18 @@ static bool sync_file(const char *path)
     return ok;
 }
 
+/* Gives the finished file tmp its final name out (durably; on failure tmp is
+ * removed and out is left as it was). */
+static ir_status put_in_place(const char *tmp, const char *out, ir_diag *d)
+{
+    if (!sync_file(tmp) || rename(tmp, out)) {
+        int e = errno;
+        unlink(tmp);
+        return ir_fail(d, IR_ERR_IO, "cannot write %s: %s", ir_q(out), strerror(e));
+    }
+    return IR_OK;
+}
+
 static ir_status link_artifact(const compile_opts *o, const char *obj, ir_diag *d)
 {
     char rt[PATH_MAX], lib[PATH_MAX + 32], mainobj[PATH_MAX + 32], tmp[PATH_MAX + 32];
@@ -245,11 +257,26 @@ static ir_status link_artifact(const compile_opts *o, const char *obj, ir_diag *
         unlink(tmp);
         return ir_fail(d, IR_ERR_IO, "linking %s with %s failed (exit %d)", ir_q(o->out), cc, rc);
     }
-    if (!sync_file(tmp) || rename(tmp, o->out)) {
-        int e = errno;
-        unlink(tmp);
-        return ir_fail(d, IR_ERR_IO, "cannot write %s: %s", ir_q(o->out), strerror(e));
-    }
+    return put_in_place(tmp, o->out, d);
+}
+
+/* Before any work: OUT's folder exists and takes new files (the artifact is
+ * written beside OUT under a temporary name, then renamed to OUT). */
+static ir_status check_out_dir(const char *out, ir_diag *d)
+{
+    char dir[PATH_MAX];
+    const char *slash = strrchr(out, '/');
+    if (!slash)
+        snprintf(dir, sizeof dir, ".");
+    else
+        snprintf(dir, sizeof dir, "%.*s", slash == out ? 1 : (int)(slash - out), out);
+    struct stat st;
+    bool exists = !stat(dir, &st);
+    if (!exists || !S_ISDIR(st.st_mode))
+        return ir_fail(d, IR_ERR_IO, "cannot write %s: %s %s", ir_q(out), ir_q(dir),
+                       exists ? "is not a folder" : "does not exist");
+    if (access(dir, W_OK | X_OK))
+        return ir_fail(d, IR_ERR_IO, "cannot write %s: %s", ir_q(out), strerror(errno));
     return IR_OK;
 }
 
@@ -346,28 +373,39 @@ static ir_status prepare(ir_graph *g, const compile_opts *o, uint32_t e, ir_diag
 /* Writes the module as the requested artifact (obj/lib/exe via an object). */
 static ir_status write_artifact(cg_module *m, const compile_opts *o, double t0, ir_diag *d)
 {
-    if (o->emit == EMIT_LLVM || o->emit == EMIT_ASM)
-        return cg_emit_text(m, o->out, o->emit == EMIT_ASM, d);
+    /* every file is written under a temporary name and renamed when complete */
     char obj[PATH_MAX + 32];
-    if (o->emit == EMIT_OBJ)
-        snprintf(obj, sizeof obj, "%s", o->out);
-    else
-        snprintf(obj, sizeof obj, "%s.o.tmp-%ld", o->out, (long)getpid());
+    snprintf(obj, sizeof obj, "%s.o.tmp-%ld", o->out, (long)getpid());
+    if (o->emit == EMIT_LLVM || o->emit == EMIT_ASM) {
+        ir_status st = cg_emit_text(m, obj, o->emit == EMIT_ASM, d);
+        if (st)
+            unlink(obj);
+        return st ? st : put_in_place(obj, o->out, d);
+    }
     ir_status st = cg_emit_object(m, obj, d);
     char what[40];
     snprintf(what, sizeof what, "LLVM O%d + object code", o->opt_level);
     stage(o, what, t0);
-    if (!st && o->emit != EMIT_OBJ) {
+    if (st)
+        unlink(obj);
+    else if (o->emit == EMIT_OBJ)
+        st = put_in_place(obj, o->out, d);
+    else {
         st = link_artifact(o, obj, d);
         unlink(obj);
         stage(o, "link", t0);
     }
     if (!st && o->emit != EMIT_EXE) {
-        char hdr[PATH_MAX + 160];
+        char hdr[PATH_MAX + 160], tmp[PATH_MAX + 192];
         const char *slash = strrchr(o->out, '/');
         int dirlen = slash ? (int)(slash - o->out + 1) : 0;
         snprintf(hdr, sizeof hdr, "%.*s%s.h", dirlen, o->out, o->name);
-        st = cg_emit_header(m, hdr, d);
+        snprintf(tmp, sizeof tmp, "%s.tmp-%ld", hdr, (long)getpid());
+        st = cg_emit_header(m, tmp, d);
+        if (st)
+            unlink(tmp);
+        else
+            st = put_in_place(tmp, hdr, d);
     }
     return st;
 }
@@ -465,7 +503,9 @@ int cmd_compile(int argc, char **argv)
     ir_diag d = {0};
     uint32_t n = 1;
     ir_graph *gs[CG_MAX_ENTRIES] = {0};
-    ir_status st = count_entries(&o, &n, &d);
+    ir_status st = check_out_dir(o.out, &d);
+    if (!st)
+        st = count_entries(&o, &n, &d);
     if (!st)
         st = build_graphs(&o, gs, n, t0, &d);
     cg_module *m = NULL;

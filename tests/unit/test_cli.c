@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "testutil.h"
@@ -325,6 +326,61 @@ static void test_value_inputs(void)
     CU_ASSERT_FALSE(tu_exists("/tmp/onnxc-test-cli-drop"));
 }
 
+/* Removes the files of a flat folder, then the folder. */
+static void remove_dir(const char *dir)
+{
+    DIR *dp = opendir(dir);
+    for (struct dirent *e; dp && (e = readdir(dp));)
+        if (strcmp(e->d_name, ".") && strcmp(e->d_name, ".."))
+            unlink(tu_path("%s/%s", dir, e->d_name));
+    if (dp)
+        closedir(dp);
+    rmdir(dir);
+}
+
+/* compile writes every artifact kind under a temporary name and renames it
+ * into place; an output folder that is missing (or a file) is refused
+ * before any work, naming it. */
+static void test_compile_outputs(void)
+{
+    char *out;
+    CU_ASSERT_EQUAL(onnxc(&out, "compile", MODEL ".onnx", "-o", "/nonexistent-onnxc/net.o", "--emit", "obj", 0, 0),
+                    1);
+    TU_ASSERT_CONTAINS(out, "cannot write /nonexistent-onnxc/net.o: /nonexistent-onnxc does not exist");
+    free(out);
+    const char *dir = "/tmp/onnxc-test-cli-out";
+    char file[256], obj[256], ll[256], hdr[256];
+    snprintf(file, sizeof file, "%s/afile", dir);
+    snprintf(obj, sizeof obj, "%s/net.o", dir);
+    snprintf(ll, sizeof ll, "%s/net.ll", dir);
+    snprintf(hdr, sizeof hdr, "%s/net.h", dir);
+    remove_dir(dir);
+    CU_ASSERT_EQUAL(mkdir(dir, 0755), 0);
+    tu_write_file(file, "x", 1);
+    char under[300];
+    snprintf(under, sizeof under, "%s/x.o", file);
+    CU_ASSERT_EQUAL(onnxc(&out, "compile", MODEL ".onnx", "-o", under, "--emit", "obj", 0, 0), 1);
+    TU_ASSERT_CONTAINS(out, "is not a folder");
+    free(out);
+    tu_write_file(obj, "old", 3);
+    CU_ASSERT_EQUAL(onnxc(&out, "compile", MODEL ".onnx", "-o", obj, "--emit", "obj", "-q", 0), 0);
+    free(out);
+    CU_ASSERT_EQUAL(onnxc(&out, "compile", MODEL ".onnx", "-o", ll, "--emit", "llvm", "--name", "net"), 0);
+    free(out);
+    struct stat st;
+    CU_ASSERT(stat(obj, &st) == 0 && st.st_size > 3); /* replaced by the object */
+    CU_ASSERT(tu_exists(ll) && tu_exists(hdr));
+    /* nothing else is left in the folder: no temporary files */
+    int n = 0;
+    DIR *dp = opendir(dir);
+    for (struct dirent *e; dp && (e = readdir(dp));)
+        n += e->d_name[0] != '.';
+    if (dp)
+        closedir(dp);
+    CU_ASSERT_EQUAL(n, 4); /* afile, net.o, net.h, net.ll */
+    remove_dir(dir);
+}
+
 int main(void)
 {
     static const tu_case cases[] = {
@@ -336,6 +392,7 @@ int main(void)
         {"run_checks", test_run_checks},
         {"value_inputs", test_value_inputs},
         {"dump_jit", test_dump_jit},
+        {"compile_outputs", test_compile_outputs},
         {NULL, NULL},
     };
     return tu_run("cli", cases);
