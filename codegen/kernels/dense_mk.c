@@ -65,9 +65,9 @@ DK_INLINE void mk_out(float *c, const dk_v16 *acc, const dk_epi *e, int64_t i, i
 #define STORE(i, q) mk_out(c + (i) * ldc + 16 * (q), &ACC(i, q), e, i, q);
 /* The tile's lines of C and of the residual, asked for before the k loop
  * so that the loads and stores at its end find them in cache: a node's C
- * and residual are far larger than the caches and its tiles take them 2-3
- * lines per row at a time, in mr rows at once - more streams than the
- * hardware prefetcher follows. One prefetch per vector and one for the
+ * and residual are far larger than the caches and its tiles take them a
+ * few lines per row at a time, in mr rows at once - more streams than the
+ * hardware prefetcher follows (bench/mk_probe.c measures the difference). One prefetch per vector and one for the
  * row's last byte (a row of C need not start on a line). */
 #define PREFETCH(i, q)                                                                                        \
     __builtin_prefetch(c + (i) * ldc + 16 * (q), 1, 3);                                                      \
@@ -223,7 +223,8 @@ DK_BF16 __attribute__((noinline)) void onnxc_dk_pack_b16(uint16_t *restrict dst,
             for (int64_t q = 0; q < full; q++) {
                 uint16_t *o = dst + q * kc2 * nr + k * nr;
                 for (int64_t l = 0; l < nr; l += 16) {
-                    __m512bh h = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(r1 + q * nr + l), _mm512_loadu_ps(r0 + q * nr + l));
+                    const float *s0 = r0 + q * nr + l, *s1 = r1 + q * nr + l;
+                    __m512bh h = _mm512_cvtne2ps_pbh(_mm512_loadu_ps(s1), _mm512_loadu_ps(s0));
                     _mm512_storeu_si512(o + 2 * l, _mm512_permutexvar_epi16(pairs, (__m512i)h));
                 }
             }
@@ -238,13 +239,11 @@ DK_BF16 __attribute__((noinline)) void onnxc_dk_pack_b16(uint16_t *restrict dst,
         for (int64_t k = 0; k < kc2; k += 2) {
             const float *r0 = src + k * rs, *r1 = r0 + rs;
             uint16_t *o = d + k * nr;
-            if (w == nr && k + 1 < kc && cs == 1 && nr % 16 == 0) {
+            if (w == nr && k + 1 < kc && cs == 1 && nr % 16 == 0)
                 continue; /* done above */
-            } else {
-                for (int64_t l = 0; l < nr; l++) {
-                    o[2 * l] = l < w ? k_bf16(r0[l * cs]) : 0;
-                    o[2 * l + 1] = l < w && k + 1 < kc ? k_bf16(r1[l * cs]) : 0;
-                }
+            for (int64_t l = 0; l < nr; l++) {
+                o[2 * l] = l < w ? k_bf16(r0[l * cs]) : 0;
+                o[2 * l + 1] = l < w && k + 1 < kc ? k_bf16(r1[l * cs]) : 0;
             }
         }
     }
