@@ -467,6 +467,21 @@ def ensure_ort(bench_dir):
 
 # ---- onnxc compile -------------------------------------------------------------------
 
+def product_flops(onnxc, model, compile_cmd):
+    """The flops of the products the compiled kernels run (Winograd's in the transformed
+    domain), from `onnxc inspect --kernels --json` with the compile's shapes and precision;
+    None if inspect fails."""
+    cmd = [onnxc, "inspect", model, "--kernels", "--json"]
+    for i, c in enumerate(compile_cmd):
+        if c in ("--input-shape", "--precision", "--keep-fp32") and i + 1 < len(compile_cmd):
+            cmd += [c, compile_cmd[i + 1]]
+    try:
+        r = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+        return float(json.loads(r.stdout)["kernels"]["product_flops"]) if r.returncode == 0 else None
+    except (OSError, subprocess.TimeoutExpired, ValueError, KeyError):
+        return None
+
+
 def compile_onnxc(a, model, ins, inputs, exe, logf, precision):
     """Compiles; returns a dict with seconds, peak RSS, sizes and the compiler's summary,
     or raises EngineError."""
@@ -500,6 +515,7 @@ def compile_onnxc(a, model, ins, inputs, exe, logf, precision):
     lines = [l for l in text.splitlines() if l.strip()]
     if lines:
         info["summary"] = re.sub(r"^onnxc:\s*", "", lines[-1]).strip()
+    info["product_flops"] = product_flops(onnxc, model, cmd)
     try:
         out = subprocess.run(["size", "-A", exe], capture_output=True, text=True).stdout
         m = re.search(r"^\.text\s+(\d+)", out, re.M)
@@ -786,7 +802,9 @@ def report(a, ctx, res, acc, profiles):
                     "0.5" if ONNXC_PRECISION[name] == "bf16" else "0.75"))
     L += report_accuracy(a, ctx, res, acc)
     for key in sorted(profiles, key=lambda k: (k[1], a.engines.index(k[0]))):
-        L += report_profile(key, profiles[key], peaks.get(key[1]), a.profile_runs)
+        c = ctx.get("compile", {}).get(key[0])
+        L += report_profile(key, profiles[key], peaks.get(key[1]), a.profile_runs,
+                            c.get("product_flops") if isinstance(c, dict) else None)
     L.append("")
     L.append("Method: %d warm-up and %d timed interleaved rounds per thread count (order rotated "
              "each round, %d ms pause between runs)%s. onnxc: one process per round, `EXE --repeat 1` "
@@ -849,8 +867,9 @@ def report_accuracy(a, ctx, res, acc):
     return L
 
 
-def report_profile(key, prof, peak, runs):
-    """key: (onnxc engine, threads); peak: the fp32 peak (bf16's is twice it)."""
+def report_profile(key, prof, peak, runs, products=None):
+    """key: (onnxc engine, threads); peak: the fp32 peak (bf16's is twice it); products:
+    the flops of the products the kernels run (inspect's product_flops), or None."""
     name, T = key
     L = [""]
     if isinstance(prof, str):
@@ -862,13 +881,19 @@ def report_profile(key, prof, peak, runs):
     cg_ms = sum(r[3] for r in sel)
     cg_gflop = sum(r[3] * r[5] / 1e3 for r in sel)
     tot_ms = total["ms"] if total else sum(r[3] for r in rows)
+    ran = ""
+    if products and cg_ms:
+        rate = products / 1e9 / (cg_ms / 1e3)
+        ran = (" The products those kernels run (Winograd's in the transformed domain, `onnxc inspect "
+               "--kernels`): %.1f GFLOP, at %.1f GFLOP/s%s." % (products / 1e9, rate,
+                                                               " = %.0f%% of peak" % (100 * rate / peak) if peak else ""))
     L.append("%s profile (ONNXC_PROFILE=1, %d thread%s, mean of %d run%s): conv/GEMM/attention "
-             "nodes take %.0f of %.0f ms (%.0f%%) at %.1f GFLOP/s%s; whole model %s GFLOP/s. "
-             "Top 15 by time (share of the fp32 peak):"
+             "nodes take %.0f of %.0f ms (%.0f%%) at %.1f GFLOP/s of direct-convolution flops%s; whole "
+             "model %s GFLOP/s.%s Top 15 by time (share of the fp32 peak):"
              % (name, T, "" if T == 1 else "s", runs, "" if runs == 1 else "s", cg_ms, tot_ms, 100 * cg_ms / tot_ms if tot_ms else 0,
                 cg_gflop / (cg_ms / 1e3) if cg_ms else 0,
-                " = %.0f%% of peak" % (100 * cg_gflop / (cg_ms / 1e3) / peak) if peak and cg_ms else "",
-                "%.1f" % total["gflops"] if total and total.get("gflops") else "?"))
+                " (%.0f%% of peak)" % (100 * cg_gflop / (cg_ms / 1e3) / peak) if peak and cg_ms else "",
+                "%.1f" % total["gflops"] if total and total.get("gflops") else "?", ran))
     L.append("")
     L.append("| # | node | op | ms | share | GFLOP/s | of peak |")
     L.append("|---:|---|---|---:|---:|---:|---:|")

@@ -277,16 +277,18 @@ static ir_status kernels(const ir_graph *g, const inspect_opts *o, bool json, ir
     if (st)
         return st;
     static const char *const kinds[] = {"conv", "wino", "gemm", "gemm_multi", "attn"};
-    double total = 0, by[5] = {0};
+    double total = 0, by[5] = {0}, products = 0;
     for (uint32_t i = 0; i < r.n; i++) {
         total += r.rows[i].flops;
+        products += r.rows[i].product_flops;
         for (int k = 0; k < 5; k++)
             by[k] += strcmp(r.rows[i].kernel, kinds[k]) ? 0 : r.rows[i].flops;
     }
     if (json)
         printf(", \"kernels\": {\"vector_bits\": %d, \"threads\": %d, \"precision\": \"%s\", \"flops\": %.0f, "
-               "\"prepared_bytes\": %llu, \"nodes\": [",
-               r.vec_bits, r.threads, o->bf16 ? "bf16" : "fp32", total, (unsigned long long)r.prepared_bytes);
+               "\"product_flops\": %.0f, \"prepared_bytes\": %llu, \"nodes\": [",
+               r.vec_bits, r.threads, o->bf16 ? "bf16" : "fp32", total, products,
+               (unsigned long long)r.prepared_bytes);
     else
         printf("\nkernels (%d-bit vectors, tiled for %d threads, %s):\n  %-4s %-44s %-11s %-5s %8s %10s  %s\n",
                r.vec_bits, r.threads, o->bf16 ? "bf16" : "fp32", "#", "node", "kernel", "prec", "tasks", "MFLOP",
@@ -303,7 +305,7 @@ static ir_status kernels(const ir_graph *g, const inspect_opts *o, bool json, ir
                    "\"flops\": %.0f",
                    w->kernel, w->precision, (long long)w->tasks, (unsigned long long)w->scratch_bytes, w->flops);
             if (*w->product) {
-                printf(", \"product\": ");
+                printf(", \"product_flops\": %.0f, \"product\": ", w->product_flops);
                 json_string(stdout, w->product);
                 printf(", \"tiles\": ");
                 json_string(stdout, w->tiles);
@@ -332,6 +334,7 @@ static ir_status kernels(const ir_graph *g, const inspect_opts *o, bool json, ir
         for (int k = 0; k < 5; k++)
             if (by[k] > 0)
                 printf(" %s %.1f%%", kinds[k], 100.0 * by[k] / total);
+        printf("\n  products the kernels run: %.4g GFLOP (Winograd's in the transformed domain)", products / 1e9);
         printf("\n  made at load (Winograd weights): %.1f MB\n", (double)r.prepared_bytes / 1e6);
     }
     cg_kernel_report_free(&r);

@@ -145,6 +145,8 @@ typedef struct {
     int64_t tasks;
     uint64_t scratch_bytes;
     double flops;
+    double product_flops;      /* dense kernels: 2 x the multiply-adds their products run (Winograd's
+                                  in the transformed domain, padded tiles included); else 0 */
     char product[112];         /* dense kernels: M x N x K and how B is formed */
     char tiles[112];           /* dense kernels: register and cache tiles */
     char note[400];            /* the choice made and why ("" if none) */

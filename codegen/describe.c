@@ -33,6 +33,7 @@ static void gemm_info(const struct k_gemm *g, cg_kernel_row *r)
     snprintf(r->tiles, sizeof r->tiles, "mr x nr %dx%d, mc x nc x kc %lldx%lldx%lld", g->mr, 16 * g->nv,
              (long long)g->mc, (long long)g->nc, (long long)g->kc);
     r->precision = g->bf16 ? "bf16" : "fp32";
+    r->product_flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batches;
 }
 
 /* The product and tiles of the dense kernels; false for the others. */
@@ -44,9 +45,13 @@ static bool dense_info(const cg_lowered *l, cg_kernel_row *r)
         const struct k_gemm_multi *g = l->desc;
         gemm_info(&g->g[0], r);
         size_t o = strlen(r->product);
-        for (int64_t i = 1; i < g->n_g && o < sizeof r->product; i++)
-            o += (size_t)snprintf(r->product + o, sizeof r->product - o, " + %lldx%lldx%lld", (long long)g->g[i].m,
-                                  (long long)g->g[i].n, (long long)g->g[i].k);
+        for (int64_t i = 1; i < g->n_g; i++) {
+            const struct k_gemm *gi = &g->g[i];
+            if (o < sizeof r->product)
+                o += (size_t)snprintf(r->product + o, sizeof r->product - o, " + %lldx%lldx%lld", (long long)gi->m,
+                                      (long long)gi->n, (long long)gi->k);
+            r->product_flops += 2.0 * (double)gi->m * (double)gi->n * (double)gi->k * (double)gi->batches;
+        }
     } else if (!strcmp(l->kernel, "conv")) {
         const struct k_conv *c = l->desc;
         snprintf(r->product, sizeof r->product, "%lldx%lldx%lld%s", (long long)c->mg, (long long)c->npix,
@@ -54,6 +59,7 @@ static bool dense_info(const cg_lowered *l, cg_kernel_row *r)
         snprintf(r->tiles, sizeof r->tiles, "mr x nr %dx%d, mc x nc x kc %lldx%lldx%lld", c->mr, 16 * c->nv,
                  (long long)c->mc, (long long)c->nc, (long long)c->kc);
         r->precision = c->bf16 ? "bf16" : "fp32";
+        r->product_flops = 2.0 * (double)c->mg * (double)c->npix * (double)c->kdim * (double)(c->batch * c->groups);
     } else if (!strcmp(l->kernel, "wino")) {
         const struct k_wino *w = l->desc;
         snprintf(r->product, sizeof r->product, "%d x %lldx%lldx%lld (F(%dx%d,3x3): %lld tiles)",
@@ -61,12 +67,15 @@ static bool dense_info(const cg_lowered *l, cg_kernel_row *r)
                  w->tm, w->tm, (long long)w->tiles);
         snprintf(r->tiles, sizeof r->tiles, "mr x nr %dx%d, %lld tiles x %lld channels per task", w->mr, 16 * w->nv,
                  (long long)w->nb, (long long)w->mc);
+        r->product_flops = 2.0 * WINO_PP(w->tm) * (double)w->m * (double)(w->t_blocks * w->nbp) * (double)w->c *
+                           (double)w->images;
     } else if (!strcmp(l->kernel, "attn")) {
         const struct k_attn *a = l->desc;
         snprintf(r->product, sizeof r->product, "%lld heads of %lld queries x %lld keys x %lld",
                  (long long)(a->N * a->H), (long long)a->L, (long long)a->S, (long long)a->hd);
         snprintf(r->tiles, sizeof r->tiles, "mr x nr %dx%d, %lld queries per task, keys in chunks of %lld", a->mr,
                  16 * a->nv, (long long)a->qg, (long long)a->sc);
+        r->product_flops = 4.0 * (double)(a->N * a->H) * (double)a->L * (double)a->S * (double)a->hd; /* QK', PV */
     } else {
         return false;
     }

@@ -103,6 +103,18 @@ static void test_inspect_kernels(void)
     unsetenv("ONNXC_CONV_ALGO");
     TU_ASSERT_CONTAINS(out, "64 x 64x32x32 (F(6x6,3x3): 12 tiles)");
     TU_ASSERT_CONTAINS(out, "Winograd: ONNXC_CONV_ALGO=winograd; F(6x6,3x3): ONNXC_WINO_TILE=6\n");
+    TU_ASSERT_CONTAINS(out, "\n  products the kernels run: ");
+    free(out);
+    /* the products the kernels run: 2 x points x M x N x K for Winograd (fewer than its direct flops) */
+    setenv("ONNXC_CONV_ALGO", "winograd", 1);
+    setenv("ONNXC_WINO_TILE", "6", 1);
+    CU_ASSERT_EQUAL(onnxc(&out, "inspect", "--kernels", "--json", "--input-shape", shape, ms, 0, 0), 0);
+    unsetenv("ONNXC_WINO_TILE");
+    unsetenv("ONNXC_CONV_ALGO");
+    TU_ASSERT_CONTAINS(out, "\"kernel\": \"wino\"");
+    TU_ASSERT_CONTAINS(out, "\"product_flops\": 8388608, \"product\": \"64 x 64x32x32 (F(6x6,3x3): 12 tiles)\"");
+    TU_ASSERT_CONTAINS(out, "\"flops\": 552960, \"product_flops\": 393216, \"product\": \"64 x 32x32x3 ");
+    TU_ASSERT_CONTAINS(out, "\"product_flops\": 10485760, \"product\": \"320x256x64\""); /* 2 x M x N x K */
     free(out);
     CU_ASSERT_EQUAL(onnxc(&out, "inspect", "--kernels", "--json", MODEL ".onnx", 0, 0, 0, 0), 0);
     TU_ASSERT_CONTAINS(out, "\"kernels\": {\"vector_bits\": ");
