@@ -318,6 +318,19 @@ static bool const_read_by_nodes(const onnxc_model *m, const void *data)
  * out (advice: the contents stay valid, a later read faults them in again;
  * a no-op where the kernel lacks MADV_PAGEOUT or declines, e.g. for a file
  * the process may not write). DETR-R50: its 33 MB of 3x3 filters. */
+/* Whether an entry before entry k already lists data as a prep-only constant
+ * (the entries of a multi-shape artifact share their weights). */
+static bool prep_source_seen(const onnxc_model *m, uint32_t k, const void *data)
+{
+    for (uint32_t e = 0; e < k; e++)
+        for (uint32_t i = 0; i < m->entries[e].n_bufs; i++) {
+            const onnxc_buf_desc *b = &m->entries[e].bufs[i];
+            if (b->kind == ONNXC_BUF_CONST && b->index == ONNXC_CONST_PREP_ONLY && b->data == data)
+                return true;
+        }
+    return false;
+}
+
 static void release_prep_sources(const onnxc_model *m)
 {
 #ifdef MADV_PAGEOUT
@@ -331,12 +344,13 @@ static void release_prep_sources(const onnxc_model *m)
                 continue;
             uintptr_t lo = ((uintptr_t)b->data + page - 1) / page * page,
                       hi = ((uintptr_t)b->data + (uintptr_t)b->offset) / page * page;
-            if (hi > lo && !const_read_by_nodes(m, b->data))
+            if (hi > lo && !prep_source_seen(m, k, b->data) && !const_read_by_nodes(m, b->data))
                 (void)madvise((void *)lo, hi - lo, MADV_PAGEOUT);
         }
 #else
     (void)m;
     (void)const_read_by_nodes;
+    (void)prep_source_seen;
 #endif
 }
 
