@@ -314,10 +314,6 @@ static bool const_read_by_nodes(const onnxc_model *m, const void *data)
     return false;
 }
 
-/* After the preps: the whole pages of constants only they read are paged
- * out (advice: the contents stay valid, a later read faults them in again;
- * a no-op where the kernel lacks MADV_PAGEOUT or declines, e.g. for a file
- * the process may not write). DETR-R50: its 33 MB of 3x3 filters. */
 /* Whether an entry before entry k already lists data as a prep-only constant
  * (the entries of a multi-shape artifact share their weights). */
 static bool prep_source_seen(const onnxc_model *m, uint32_t k, const void *data)
@@ -331,6 +327,10 @@ static bool prep_source_seen(const onnxc_model *m, uint32_t k, const void *data)
     return false;
 }
 
+/* After the preps: the whole pages of constants only they read are paged
+ * out (advice: the contents stay valid, a later read faults them in again;
+ * a no-op where the kernel lacks MADV_PAGEOUT or declines, e.g. for a file
+ * the process may not write). DETR-R50: its 33 MB of 3x3 filters. */
 static void release_prep_sources(const onnxc_model *m)
 {
 #ifdef MADV_PAGEOUT
