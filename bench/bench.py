@@ -884,9 +884,9 @@ def report_profile(key, prof, peak, runs, products=None):
     ran = ""
     if products and cg_ms:
         rate = products / 1e9 / (cg_ms / 1e3)
+        share = " = %.0f%% of peak" % (100 * rate / peak) if peak else ""
         ran = (" The products those kernels run (Winograd's in the transformed domain, `onnxc inspect "
-               "--kernels`): %.1f GFLOP, at %.1f GFLOP/s%s." % (products / 1e9, rate,
-                                                               " = %.0f%% of peak" % (100 * rate / peak) if peak else ""))
+               "--kernels`): %.1f GFLOP, at %.1f GFLOP/s%s." % (products / 1e9, rate, share))
     L.append("%s profile (ONNXC_PROFILE=1, %d thread%s, mean of %d run%s): conv/GEMM/attention "
              "nodes take %.0f of %.0f ms (%.0f%%) at %.1f GFLOP/s of direct-convolution flops%s; whole "
              "model %s GFLOP/s.%s Top 15 by time (share of the fp32 peak):"
