@@ -98,30 +98,37 @@ static void in_cache(int bf16, int64_t kc)
     free(c);
 }
 
-/* One pass over the node: per block of nc columns, per block of kc of K,
- * mr rows at a time across the block's panels (dense_mk.h dk_tiles). */
+/* One pass over the node: per block of nc columns and kc of K, the tile
+ * loop the kernels run (dense_mk.h dk_tiles). */
 static void node_pass(const node_shape *s, int bf16, const char *ap, const char *bp, float *c, const float *res)
 {
-    int64_t es = bf16 ? 2 : 4, k2 = bf16 ? (s->k + 1) / 2 * 2 : s->k;
+    int64_t es = bf16 ? 2 : 4, k2 = bf16 ? dk_even(s->k) : s->k;
     for (int64_t n0 = 0; n0 + s->nc <= s->n; n0 += s->nc)
         for (int64_t pc = 0; pc < s->k; pc += s->kc) {
-            int64_t kcb = s->k - pc < s->kc ? s->k - pc : s->kc;
-            for (int64_t i = 0; i < s->m; i += MR)
-                for (int64_t j = n0; j < n0 + s->nc; j += NR) {
-                    dk_epi e = {0};
-                    e.alpha = e.beta = 1.0f;
-                    e.relu = 1;
-                    e.res = s->res ? res + i * s->n + j : NULL;
-                    e.ldr = s->n;
-                    mk(bf16, kcb, ap + (i / MR * k2 + pc) * MR * es, bp + (j / NR * k2 + pc) * NR * es,
-                       c + i * s->n + j, s->n, pc > 0, pc + kcb >= s->k ? &e : NULL);
-                }
+            dk_tile t = {0};
+            t.kc = dk_min(s->kc, s->k - pc);
+            t.ap = ap + pc * MR * es;
+            t.a_ps = k2 * MR;
+            t.bp = bp + (n0 / NR * k2 + pc) * NR * es;
+            t.b_ps = k2 * NR;
+            t.c = c + n0;
+            t.ldc = s->n;
+            t.mv = s->m;
+            t.nn = s->nc;
+            t.load = pc > 0;
+            t.last = pc + t.kc >= s->k;
+            t.bf16 = bf16;
+            t.e.alpha = t.e.beta = 1.0f;
+            t.e.relu = 1;
+            t.e.res = s->res ? res + n0 : NULL;
+            t.e.ldr = s->n;
+            dk_tiles(MR, NV, &t);
         }
 }
 
 static void node(const node_shape *s, int bf16, char *flush, size_t flush_bytes)
 {
-    int64_t k2 = bf16 ? (s->k + 1) / 2 * 2 : s->k, n = s->n / s->nc * s->nc; /* whole blocks only */
+    int64_t k2 = bf16 ? dk_even(s->k) : s->k, n = s->n / s->nc * s->nc; /* whole blocks only */
     void *a = panels(s->m * k2, bf16), *b = panels(n * k2, bf16);
     float *c = must_alloc((size_t)(s->m * s->n) * sizeof(float));
     float *res = s->res ? must_alloc((size_t)(s->m * s->n) * sizeof(float)) : NULL;

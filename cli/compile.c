@@ -215,10 +215,14 @@ static bool sync_file(const char *path)
     return ok;
 }
 
-/* Gives the finished file tmp its final name out (durably; on failure tmp is
- * removed and out is left as it was). */
-static ir_status put_in_place(const char *tmp, const char *out, ir_diag *d)
+/* Gives the file tmp, written with status st, its final name out (durably);
+ * if st failed or the rename does, tmp is removed and out left as it was. */
+static ir_status put_in_place(ir_status st, const char *tmp, const char *out, ir_diag *d)
 {
+    if (st) {
+        unlink(tmp);
+        return st;
+    }
     if (!sync_file(tmp) || rename(tmp, out)) {
         int e = errno;
         unlink(tmp);
@@ -257,7 +261,7 @@ static ir_status link_artifact(const compile_opts *o, const char *obj, ir_diag *
         unlink(tmp);
         return ir_fail(d, IR_ERR_IO, "linking %s with %s failed (exit %d)", ir_q(o->out), cc, rc);
     }
-    return put_in_place(tmp, o->out, d);
+    return put_in_place(IR_OK, tmp, o->out, d);
 }
 
 /* Before any work: OUT's folder exists and takes new files (the artifact is
@@ -376,20 +380,14 @@ static ir_status write_artifact(cg_module *m, const compile_opts *o, double t0, 
     /* every file is written under a temporary name and renamed when complete */
     char obj[PATH_MAX + 32];
     snprintf(obj, sizeof obj, "%s.o.tmp-%ld", o->out, (long)getpid());
-    if (o->emit == EMIT_LLVM || o->emit == EMIT_ASM) {
-        ir_status st = cg_emit_text(m, obj, o->emit == EMIT_ASM, d);
-        if (st)
-            unlink(obj);
-        return st ? st : put_in_place(obj, o->out, d);
-    }
+    if (o->emit == EMIT_LLVM || o->emit == EMIT_ASM)
+        return put_in_place(cg_emit_text(m, obj, o->emit == EMIT_ASM, d), obj, o->out, d);
     ir_status st = cg_emit_object(m, obj, d);
     char what[40];
     snprintf(what, sizeof what, "LLVM O%d + object code", o->opt_level);
     stage(o, what, t0);
-    if (st)
-        unlink(obj);
-    else if (o->emit == EMIT_OBJ)
-        st = put_in_place(obj, o->out, d);
+    if (st || o->emit == EMIT_OBJ)
+        st = put_in_place(st, obj, o->out, d);
     else {
         st = link_artifact(o, obj, d);
         unlink(obj);
@@ -401,11 +399,7 @@ static ir_status write_artifact(cg_module *m, const compile_opts *o, double t0, 
         int dirlen = slash ? (int)(slash - o->out + 1) : 0;
         snprintf(hdr, sizeof hdr, "%.*s%s.h", dirlen, o->out, o->name);
         snprintf(tmp, sizeof tmp, "%s.tmp-%ld", hdr, (long)getpid());
-        st = cg_emit_header(m, tmp, d);
-        if (st)
-            unlink(tmp);
-        else
-            st = put_in_place(tmp, hdr, d);
+        st = put_in_place(cg_emit_header(m, tmp, d), tmp, hdr, d);
     }
     return st;
 }

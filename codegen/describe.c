@@ -26,6 +26,11 @@ static int host_vec_bits(void)
     return bits;
 }
 
+static double gemm_flops(const struct k_gemm *g)
+{
+    return 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batches;
+}
+
 static void gemm_info(const struct k_gemm *g, cg_kernel_row *r)
 {
     snprintf(r->product, sizeof r->product, "%lldx%lldx%lld%s", (long long)g->m, (long long)g->n, (long long)g->k,
@@ -33,7 +38,7 @@ static void gemm_info(const struct k_gemm *g, cg_kernel_row *r)
     snprintf(r->tiles, sizeof r->tiles, "mr x nr %dx%d, mc x nc x kc %lldx%lldx%lld", g->mr, 16 * g->nv,
              (long long)g->mc, (long long)g->nc, (long long)g->kc);
     r->precision = g->bf16 ? "bf16" : "fp32";
-    r->product_flops = 2.0 * (double)g->m * (double)g->n * (double)g->k * (double)g->batches;
+    r->product_flops = gemm_flops(g);
 }
 
 /* The product and tiles of the dense kernels; false for the others. */
@@ -50,7 +55,7 @@ static bool dense_info(const cg_lowered *l, cg_kernel_row *r)
             if (o < sizeof r->product)
                 o += (size_t)snprintf(r->product + o, sizeof r->product - o, " + %lldx%lldx%lld", (long long)gi->m,
                                       (long long)gi->n, (long long)gi->k);
-            r->product_flops += 2.0 * (double)gi->m * (double)gi->n * (double)gi->k * (double)gi->batches;
+            r->product_flops += gemm_flops(gi);
         }
     } else if (!strcmp(l->kernel, "conv")) {
         const struct k_conv *c = l->desc;
